@@ -1,0 +1,122 @@
+//! Metrics: the [`Recorder`] sink the engine reports to, the per-task
+//! [`TaskRecord`], and the summaries built from them.
+
+pub mod samples;
+pub mod summary;
+
+use crate::policy::CpuId;
+use crate::task::ClassId;
+use crate::time::{SimDuration, SimTime};
+
+/// Everything measured of one task, reported when it finishes (or, with
+/// `finish: None`, when a run stops before it does).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TaskRecord {
+    /// Its class.
+    pub class: ClassId,
+    /// Its number within the class, from 0 in arrival order (`class#n`).
+    pub index: u64,
+    /// When it arrived.
+    pub arrival: SimTime,
+    /// When it first got a CPU (or, under `ps`, first computed).
+    pub start: Option<SimTime>,
+    /// When its last step completed.
+    pub finish: Option<SimTime>,
+    /// CPU time consumed.
+    pub cpu: SimDuration,
+    /// Time suspended: sleeping, in I/O (queueing included), waiting for a lock
+    /// or a join, or held in a cooperative `block`.
+    pub suspended: SimDuration,
+    /// Times it lost a CPU with work left (slice end or a more urgent task).
+    pub preemptions: u32,
+    /// Times a CPU switched to it from another task.
+    pub switches: u32,
+    /// Its absolute deadline, if its class has one.
+    pub deadline: Option<SimTime>,
+    /// Its class weight, for fairness.
+    pub weight: f64,
+}
+
+impl TaskRecord {
+    /// Finish minus arrival.
+    pub fn turnaround(&self) -> Option<SimDuration> {
+        self.finish.map(|f| f - self.arrival)
+    }
+    /// First start minus arrival.
+    pub fn response(&self) -> Option<SimDuration> {
+        self.start.map(|s| s - self.arrival)
+    }
+    /// Time ready but not running: turnaround less CPU time and time suspended
+    /// (so context-switch time counts as waiting).
+    pub fn wait(&self) -> Option<SimDuration> {
+        self.turnaround().map(|t| t - self.cpu - self.suspended)
+    }
+    /// True if it has a deadline and finished after it, or never finished.
+    pub fn missed_deadline(&self) -> bool {
+        match (self.deadline, self.finish) {
+            (Some(d), Some(f)) => f > d,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+}
+
+/// Why a stretch of CPU time ended, for timelines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegmentKind {
+    /// The task computed.
+    Compute,
+    /// The CPU was switching to the task.
+    Switch,
+    /// The task held the worker in a cooperative `block`, not computing.
+    Blocked,
+}
+
+/// A stretch of time one CPU spent on one task.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Segment {
+    /// The CPU.
+    pub cpu: CpuId,
+    /// The task's class and number.
+    pub class: ClassId,
+    /// The task's number within its class.
+    pub index: u64,
+    /// Start of the stretch.
+    pub start: SimTime,
+    /// End of the stretch.
+    pub end: SimTime,
+    /// What the CPU did.
+    pub kind: SegmentKind,
+}
+
+/// Receives what a run measures. Every method but `task_finished` defaults to
+/// doing nothing, so a recorder pays only for what it uses.
+pub trait Recorder {
+    /// A task finished (or, with `finish: None`, the run stopped before it did).
+    fn task_finished(&mut self, record: &TaskRecord);
+
+    /// A CPU spent `segment` on a task. Called only if `wants_segments`.
+    fn segment(&mut self, _segment: &Segment) {}
+
+    /// Whether to report segments (they cost a call per slice).
+    fn wants_segments(&self) -> bool {
+        false
+    }
+
+    /// The end of an instant's decisions: `ready` tasks wait while `idle` CPUs
+    /// have nothing to run.
+    fn instant(&mut self, _now: SimTime, _ready: usize, _idle: u32) {}
+}
+
+/// A recorder that keeps every record, for tests and small runs.
+#[derive(Clone, Debug, Default)]
+pub struct Records {
+    /// Every task's record, in completion order.
+    pub tasks: Vec<TaskRecord>,
+}
+
+impl Recorder for Records {
+    fn task_finished(&mut self, record: &TaskRecord) {
+        self.tasks.push(*record);
+    }
+}

@@ -1,0 +1,221 @@
+//! Per-class summaries of one run: the metrics of a `summary.csv` row, built by
+//! streaming task records through [`SummaryRecorder`].
+
+use serde::Serialize;
+
+use super::samples::Samples;
+use super::{Recorder, TaskRecord};
+use crate::engine::RunStats;
+use crate::time::SimTime;
+
+/// The measurement window: tasks arriving in `[warmup, horizon)` are measured;
+/// completions in it count towards throughput.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Start of measurement.
+    pub warmup: SimTime,
+    /// End of arrivals and of measurement.
+    pub horizon: SimTime,
+}
+
+impl Window {
+    fn contains(&self, t: SimTime) -> bool {
+        self.warmup <= t && t < self.horizon
+    }
+    fn seconds(&self) -> f64 {
+        (self.horizon.saturating_since(self.warmup)).as_secs_f64()
+    }
+}
+
+/// The metrics of one class (or of all, `*`) in one run, as `summary.csv` has
+/// them. Times in seconds; `None` where undefined (no tasks).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClassSummary {
+    /// Measured tasks (arrived in the window).
+    pub arrived: u64,
+    /// Measured tasks that finished.
+    pub completed: u64,
+    /// Measured tasks still unfinished when the run stopped.
+    pub unfinished: u64,
+    /// Completions in the window per second of window.
+    pub throughput_per_s: f64,
+    /// Mean turnaround.
+    pub latency_mean_s: Option<f64>,
+    /// Median turnaround.
+    pub latency_p50_s: Option<f64>,
+    /// 90th percentile turnaround.
+    pub latency_p90_s: Option<f64>,
+    /// 99th percentile turnaround.
+    pub latency_p99_s: Option<f64>,
+    /// 99.9th percentile turnaround.
+    pub latency_p999_s: Option<f64>,
+    /// Largest turnaround.
+    pub latency_max_s: Option<f64>,
+    /// Mean response (first start minus arrival).
+    pub response_mean_s: Option<f64>,
+    /// 99th percentile response.
+    pub response_p99_s: Option<f64>,
+    /// Mean wait (ready but not running).
+    pub wait_mean_s: Option<f64>,
+    /// Mean of turnaround / cpu over tasks with cpu > 0.
+    pub slowdown_mean: Option<f64>,
+    /// CPU time computing in the window / (cpus x window).
+    pub cpu_utilization: f64,
+    /// Context switches to measured tasks.
+    pub context_switches: u64,
+    /// Preemptions of measured tasks.
+    pub preemptions: u64,
+    /// Jain's index over measured finished tasks of cpu / (weight x turnaround).
+    pub fairness_jain: Option<f64>,
+    /// Measured tasks that finished after their deadline or never.
+    pub deadline_misses: u64,
+    /// Events the run processed.
+    pub events: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Accumulator {
+    arrived: u64,
+    completed: u64,
+    completions_in_window: u64,
+    latency: Samples,
+    response: Samples,
+    wait_sum: u128,
+    slowdown_sum: f64,
+    slowdown_n: u64,
+    switches: u64,
+    preemptions: u64,
+    deadline_misses: u64,
+    jain_sum: f64,
+    jain_sum_sq: f64,
+    jain_n: u64,
+}
+
+impl Accumulator {
+    fn add(&mut self, r: &TaskRecord, window: &Window) {
+        if r.finish.is_some_and(|f| window.contains(f)) {
+            self.completions_in_window += 1;
+        }
+        if !window.contains(r.arrival) {
+            return;
+        }
+        self.arrived += 1;
+        self.switches += u64::from(r.switches);
+        self.preemptions += u64::from(r.preemptions);
+        self.deadline_misses += u64::from(r.missed_deadline());
+        if let Some(response) = r.response() {
+            self.response.record(response.as_nanos());
+        }
+        let (Some(turnaround), Some(wait)) = (r.turnaround(), r.wait()) else {
+            return;
+        };
+        self.completed += 1;
+        self.latency.record(turnaround.as_nanos());
+        self.wait_sum += u128::from(wait.as_nanos());
+        if !r.cpu.is_zero() {
+            self.slowdown_sum += turnaround.as_nanos_f64() / r.cpu.as_nanos_f64();
+            self.slowdown_n += 1;
+        }
+        if !turnaround.is_zero() {
+            let x = r.cpu.as_nanos_f64() / (r.weight * turnaround.as_nanos_f64());
+            self.jain_sum += x;
+            self.jain_sum_sq += x * x;
+            self.jain_n += 1;
+        }
+    }
+
+    fn summarise(mut self, busy_ns: f64, cpus: u32, window: &Window, stats: &RunStats) -> ClassSummary {
+        let secs = |ns: u64| ns as f64 / 1e9;
+        let window_s = window.seconds();
+        let mut quantile = |q| self.latency.quantile(q).map(secs);
+        let (p50, p90, p99, p999) = (quantile(0.5), quantile(0.9), quantile(0.99), quantile(0.999));
+        ClassSummary {
+            arrived: self.arrived,
+            completed: self.completed,
+            unfinished: self.arrived - self.completed,
+            throughput_per_s: if window_s > 0.0 { self.completions_in_window as f64 / window_s } else { 0.0 },
+            latency_mean_s: self.latency.mean().map(|m| m / 1e9),
+            latency_p50_s: p50,
+            latency_p90_s: p90,
+            latency_p99_s: p99,
+            latency_p999_s: p999,
+            latency_max_s: self.latency.max().map(secs),
+            response_mean_s: self.response.mean().map(|m| m / 1e9),
+            response_p99_s: self.response.quantile(0.99).map(secs),
+            wait_mean_s: (self.completed > 0).then(|| self.wait_sum as f64 / self.completed as f64 / 1e9),
+            slowdown_mean: (self.slowdown_n > 0).then(|| self.slowdown_sum / self.slowdown_n as f64),
+            cpu_utilization: if window_s > 0.0 { busy_ns / (f64::from(cpus) * window_s * 1e9) } else { 0.0 },
+            context_switches: self.switches,
+            preemptions: self.preemptions,
+            fairness_jain: (self.jain_n > 0 && self.jain_sum_sq > 0.0)
+                .then(|| self.jain_sum * self.jain_sum / (self.jain_n as f64 * self.jain_sum_sq)),
+            deadline_misses: self.deadline_misses,
+            events: stats.events,
+        }
+    }
+}
+
+/// Streams task records into per-class summaries, and keeps the records
+/// themselves while there are at most `keep_limit` of them.
+#[derive(Clone, Debug)]
+pub struct SummaryRecorder {
+    window: Window,
+    classes: Vec<Accumulator>,
+    all: Accumulator,
+    keep_limit: usize,
+    kept: Vec<TaskRecord>,
+    overflowed: bool,
+}
+
+impl SummaryRecorder {
+    /// A recorder for `classes` classes measuring `window`, keeping up to
+    /// `keep_limit` task records (0: none).
+    pub fn new(classes: usize, window: Window, keep_limit: usize) -> Self {
+        SummaryRecorder {
+            window,
+            classes: vec![Accumulator::default(); classes],
+            all: Accumulator::default(),
+            keep_limit,
+            kept: Vec::new(),
+            overflowed: false,
+        }
+    }
+
+    /// The kept task records in completion order, or `None` if there were more
+    /// than the limit.
+    pub fn take_tasks(&mut self) -> Option<Vec<TaskRecord>> {
+        (!self.overflowed).then(|| std::mem::take(&mut self.kept))
+    }
+
+    /// One summary per class, in class order, then the `*` summary of all.
+    pub fn summaries(self, stats: &RunStats, cpus: u32) -> Vec<ClassSummary> {
+        let window = self.window;
+        let total_busy: f64 = stats.busy_ns_by_class.iter().sum();
+        let mut out: Vec<ClassSummary> = self
+            .classes
+            .into_iter()
+            .enumerate()
+            .map(|(c, acc)| {
+                let busy = stats.busy_ns_by_class.get(c).copied().unwrap_or(0.0);
+                acc.summarise(busy, cpus, &window, stats)
+            })
+            .collect();
+        out.push(self.all.summarise(total_busy, cpus, &window, stats));
+        out
+    }
+}
+
+impl Recorder for SummaryRecorder {
+    fn task_finished(&mut self, record: &TaskRecord) {
+        self.classes[record.class.0 as usize].add(record, &self.window);
+        self.all.add(record, &self.window);
+        if !self.overflowed && self.keep_limit > 0 {
+            if self.kept.len() < self.keep_limit {
+                self.kept.push(*record);
+            } else {
+                self.overflowed = true;
+                self.kept = Vec::new();
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Scheduling policies: the [`Policy`] trait that orders a ready queue and sizes
+//! slices, the typed configuration of the built-in policies, and one file per
+//! policy under `policy/`.
+//!
+//! A policy never calls into the engine. The engine tells it when a task becomes
+//! ready and how long a task ran; it answers with data: which task an idle CPU
+//! runs next and for how long ([`Dispatch`]), and which running task a more
+//! urgent one displaces. Processor sharing is not a queue at all but a fluid
+//! model, so it is a [`Scheduler::Fluid`] rather than a `Policy`.
+
+pub mod fifo;
+pub mod processor_sharing;
+pub mod round_robin;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::task::ClassId;
+use crate::time::{SimDuration, SimTime};
+
+pub use fifo::Fifo;
+pub use processor_sharing::ProcessorSharing;
+pub use round_robin::RoundRobin;
+
+/// A task's slot in the engine; stable while the task lives, reused after it
+/// finishes (policies index per-task state by it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(pub u32);
+
+impl TaskId {
+    /// The slot index, for per-task tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A CPU (worker) of the machine, numbered from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CpuId(pub u32);
+
+/// What a policy may read of a task that becomes ready.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReadyTask {
+    /// Its slot.
+    pub id: TaskId,
+    /// Its class.
+    pub class: ClassId,
+    /// Ready order: smaller became ready earlier; among tasks ready at the same
+    /// instant, smaller arrived earlier. Unique, so it breaks every tie.
+    pub seq: u64,
+    /// When it arrived.
+    pub arrival: SimTime,
+    /// The CPU time left in its current burst: what `sjf` and `srtf` order by.
+    /// Zero when its next step is not a computation.
+    pub burst: SimDuration,
+    /// Class priority, lower is more urgent (default 0).
+    pub priority: i32,
+    /// Class weight for proportional policies (default 1, or from `nice`).
+    pub weight: f64,
+    /// Class tickets for stride and lottery scheduling (default 100).
+    pub tickets: u32,
+    /// Absolute deadline, if its class has one.
+    pub deadline: Option<SimTime>,
+}
+
+/// Why a task is (again) ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ready {
+    /// It just arrived (or was spawned).
+    Arrived,
+    /// A sleep, I/O, lock or join it waited for completed.
+    Woke,
+    /// It yielded the CPU itself.
+    Yielded,
+    /// Its slice ran out: it goes to the back of its queue.
+    QuantumExpired,
+    /// A more urgent task took its CPU: it goes back to the head of its queue
+    /// and keeps what was left of its slice.
+    Preempted {
+        /// Slice time left, if it ran with a slice.
+        slice_left: Option<SimDuration>,
+    },
+}
+
+/// An idle CPU's next task, and how long it may run before its slice ends
+/// (`None`: until it suspends or finishes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dispatch {
+    /// The task to run.
+    pub task: TaskId,
+    /// Its slice.
+    pub slice: Option<SimDuration>,
+}
+
+/// A task on a CPU, as a preemptive policy sees it when deciding whether a
+/// ready task displaces it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunningTask {
+    /// Its CPU.
+    pub cpu: CpuId,
+    /// The task, with `burst` its CPU time left now.
+    pub task: ReadyTask,
+}
+
+/// Orders the ready queue and sizes slices. Defaults describe a cooperative
+/// policy: nothing preempts, and no accounting is needed.
+pub trait Policy: Send {
+    /// True if the policy slices or preempts computations. Under a cooperative
+    /// policy a `block` step holds its worker; under a preemptive one it is I/O.
+    fn preemptive(&self) -> bool;
+
+    /// `task` is ready to run.
+    fn enqueue(&mut self, task: ReadyTask, why: Ready);
+
+    /// The task idle `cpu` runs next, or `None` to leave it idle.
+    fn pick(&mut self, cpu: CpuId, now: SimTime) -> Option<Dispatch>;
+
+    /// How many tasks are ready (queued, not running).
+    fn ready_len(&self) -> usize;
+
+    /// After new tasks became ready with every CPU busy: the CPU whose task the
+    /// most urgent ready task should displace, if any. The engine puts the
+    /// displaced task back (`Ready::Preempted`) and asks `pick` for that CPU.
+    fn preempt(&mut self, _now: SimTime, _running: &[RunningTask]) -> Option<CpuId> {
+        None
+    }
+
+    /// `task` has just left a CPU after running `ran` (CPU time, not counting
+    /// context switches) in this dispatch.
+    fn ran(&mut self, _task: TaskId, _ran: SimDuration, _now: SimTime) {}
+
+    /// `task` has finished; its id may be reused.
+    fn exited(&mut self, _task: TaskId) {}
+}
+
+/// How a run schedules: a queueing policy, or exact processor sharing.
+pub enum Scheduler {
+    /// Discrete dispatch to CPUs in the order a policy chooses.
+    Queue(Box<dyn Policy>),
+    /// The fluid model: every ready task runs at once, at rate min(1, cpus / n).
+    Fluid,
+}
+
+/// The built-in policies, as a scenario's `[[policy]]` table selects them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PolicyConfig {
+    /// The asyncio event loop: first come, first served, runs a task until it awaits.
+    Fifo {
+        /// Forced preemption of a task that computes longer than this (Go's
+        /// runtime preempts after 10ms); `None`: never.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        preempt_after: Option<SimDuration>,
+    },
+    /// Time slicing: FIFO order, each dispatch runs at most one quantum.
+    RoundRobin {
+        /// The slice length.
+        quantum: SimDuration,
+    },
+    /// Ideal processor sharing.
+    Ps,
+}
+
+/// A parameter a policy takes, for `corosim policies`.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamInfo {
+    /// Its key in the `[[policy]]` table (or the class key it reads).
+    pub name: &'static str,
+    /// Its default, or "required".
+    pub default: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+/// A policy kind, for `corosim policies` and validation.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyInfo {
+    /// The `kind` string.
+    pub kind: &'static str,
+    /// Whether it slices or preempts.
+    pub preemptive: bool,
+    /// What it models.
+    pub models: &'static str,
+    /// Its parameters.
+    pub params: &'static [ParamInfo],
+}
+
+/// Every built-in policy, in the order `corosim policies` lists them.
+pub const POLICIES: &[PolicyInfo] = &[
+    fifo::INFO,
+    round_robin::INFO,
+    processor_sharing::INFO,
+];
+
+/// The description of `kind`, if it is a built-in policy.
+pub fn info(kind: &str) -> Option<&'static PolicyInfo> {
+    POLICIES.iter().find(|p| p.kind == kind)
+}
+
+impl PolicyConfig {
+    /// The `kind` string.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PolicyConfig::Fifo { .. } => fifo::INFO.kind,
+            PolicyConfig::RoundRobin { .. } => round_robin::INFO.kind,
+            PolicyConfig::Ps => processor_sharing::INFO.kind,
+        }
+    }
+
+    /// Whether the policy slices or preempts computations.
+    pub fn preemptive(&self) -> bool {
+        match self {
+            PolicyConfig::Fifo { .. } => false,
+            PolicyConfig::RoundRobin { .. } | PolicyConfig::Ps => true,
+        }
+    }
+
+    /// The parameters that differ from their defaults (required ones always
+    /// differ), as `name=value` pairs for the default label.
+    pub fn non_default_params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            PolicyConfig::Fifo { preempt_after: Some(d) } => vec![("preempt_after", d.to_string())],
+            PolicyConfig::Fifo { preempt_after: None } | PolicyConfig::Ps => vec![],
+            PolicyConfig::RoundRobin { quantum } => vec![("quantum", quantum.to_string())],
+        }
+    }
+
+    /// The label a policy gets when the scenario gives none:
+    /// `round-robin(quantum=10ms)`.
+    pub fn default_label(&self) -> String {
+        let params = self.non_default_params();
+        if params.is_empty() {
+            return self.kind().to_string();
+        }
+        let inner: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{}({})", self.kind(), inner.join(","))
+    }
+
+    /// A fresh scheduler for one run on `cpus` CPUs.
+    pub fn build(&self, _cpus: u32) -> Scheduler {
+        match self {
+            PolicyConfig::Fifo { preempt_after } => Scheduler::Queue(Box::new(Fifo::new(*preempt_after))),
+            PolicyConfig::RoundRobin { quantum } => Scheduler::Queue(Box::new(RoundRobin::new(*quantum))),
+            PolicyConfig::Ps => Scheduler::Fluid,
+        }
+    }
+}
+
+impl fmt::Display for PolicyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.default_label())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Hand-fed ready tasks for policy unit tests.
+    use super::*;
+
+    /// A ready task with the given slot, sequence and burst; other fields default.
+    pub fn ready(id: u32, seq: u64, burst_ms: u64) -> ReadyTask {
+        ReadyTask {
+            id: TaskId(id),
+            class: ClassId(0),
+            seq,
+            arrival: SimTime::ZERO,
+            burst: SimDuration::from_millis(burst_ms),
+            priority: 0,
+            weight: 1.0,
+            tickets: 100,
+            deadline: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_labels_show_non_default_parameters() {
+        assert_eq!(PolicyConfig::Fifo { preempt_after: None }.default_label(), "fifo");
+        assert_eq!(
+            PolicyConfig::RoundRobin { quantum: SimDuration::from_millis(10) }.default_label(),
+            "round-robin(quantum=10ms)"
+        );
+        assert_eq!(
+            PolicyConfig::Fifo { preempt_after: Some(SimDuration::from_millis(10)) }.default_label(),
+            "fifo(preempt_after=10ms)"
+        );
+        assert_eq!(PolicyConfig::Ps.default_label(), "ps");
+    }
+
+    #[test]
+    fn every_config_kind_is_listed() {
+        for config in [
+            PolicyConfig::Fifo { preempt_after: None },
+            PolicyConfig::RoundRobin { quantum: SimDuration::from_millis(1) },
+            PolicyConfig::Ps,
+        ] {
+            let info = info(config.kind()).expect("listed");
+            assert_eq!(info.preemptive, config.preemptive());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! `fifo`: the asyncio event loop. Tasks run in the order they became ready,
+//! each until it awaits (cooperative), unless `preempt_after` is set, which
+//! sends a task that computes longer to the back of the queue, as Go's runtime
+//! does with asynchronous preemption (Go preempts after 10ms; `preempt_after =
+//! true` means that value).
+//!
+//! The queue itself, [`SliceQueue`], is shared with `round-robin`: both are FIFO
+//! with an optional slice; they differ in whether `block` holds the worker.
+
+use std::collections::VecDeque;
+
+use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, TaskId};
+use crate::time::{SimDuration, SimTime};
+
+/// `corosim policies` entry.
+pub const INFO: PolicyInfo = PolicyInfo {
+    kind: "fifo",
+    preemptive: false,
+    models: "asyncio event loop: runs each task until it awaits, in ready order",
+    params: &[ParamInfo {
+        name: "preempt_after",
+        default: "none (true = 10ms, Go's asynchronous preemption)",
+        meaning: "forced preemption of a task that computes longer than this",
+    }],
+};
+
+/// Go's runtime preempts a goroutine that has run for 10ms
+/// (`forcePreemptNS` in runtime/proc.go).
+pub const GO_PREEMPT_AFTER: SimDuration = SimDuration::from_millis(10);
+
+/// A FIFO ready queue with an optional slice: back on arrival, wake-up, yield
+/// and quantum expiry; front, with the rest of its slice, when preempted.
+#[derive(Debug, Default)]
+pub struct SliceQueue {
+    queue: VecDeque<(TaskId, Option<SimDuration>)>,
+    slice: Option<SimDuration>,
+}
+
+impl SliceQueue {
+    /// A queue whose dispatches run for `slice` (or until they suspend).
+    pub fn new(slice: Option<SimDuration>) -> Self {
+        SliceQueue { queue: VecDeque::new(), slice }
+    }
+
+    /// Queues `task` as `why` says.
+    pub fn enqueue(&mut self, task: ReadyTask, why: Ready) {
+        match why {
+            Ready::Preempted { slice_left } => self.queue.push_front((task.id, slice_left)),
+            _ => self.queue.push_back((task.id, None)),
+        }
+    }
+
+    /// The head of the queue, with its slice (or the rest of it).
+    pub fn pick(&mut self) -> Option<Dispatch> {
+        let (task, left) = self.queue.pop_front()?;
+        Some(Dispatch { task, slice: left.or(self.slice) })
+    }
+
+    /// Queued tasks.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+/// The `fifo` policy.
+#[derive(Debug)]
+pub struct Fifo {
+    queue: SliceQueue,
+}
+
+impl Fifo {
+    /// A FIFO loop, with forced preemption after `preempt_after` if set.
+    pub fn new(preempt_after: Option<SimDuration>) -> Self {
+        Fifo { queue: SliceQueue::new(preempt_after) }
+    }
+}
+
+impl Policy for Fifo {
+    fn preemptive(&self) -> bool {
+        false
+    }
+    fn enqueue(&mut self, task: ReadyTask, why: Ready) {
+        self.queue.enqueue(task, why);
+    }
+    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
+        self.queue.pick()
+    }
+    fn ready_len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::ready;
+
+    #[test]
+    fn serves_in_ready_order_without_slices() {
+        let mut p = Fifo::new(None);
+        for (id, seq) in [(3, 0), (1, 1), (2, 2)] {
+            p.enqueue(ready(id, seq, 5), Ready::Arrived);
+        }
+        p.enqueue(ready(0, 3, 5), Ready::Yielded);
+        let order: Vec<u32> = std::iter::from_fn(|| p.pick(CpuId(0), SimTime::ZERO))
+            .map(|d| {
+                assert_eq!(d.slice, None);
+                d.task.0
+            })
+            .collect();
+        assert_eq!(order, vec![3, 1, 2, 0]);
+    }
+
+    #[test]
+    fn preempt_after_gives_every_dispatch_a_slice() {
+        let mut p = Fifo::new(Some(GO_PREEMPT_AFTER));
+        p.enqueue(ready(0, 0, 50), Ready::Arrived);
+        assert_eq!(p.pick(CpuId(0), SimTime::ZERO).unwrap().slice, Some(GO_PREEMPT_AFTER));
+        assert!(!p.preemptive());
+    }
+}

@@ -1,0 +1,72 @@
+//! `round-robin`: time slicing. Tasks run in ready order for at most one
+//! `quantum` each; a task whose quantum ends goes to the back of the queue. The
+//! quantum is required: textbooks use anything from 1ms to 100ms, and the
+//! choice is the point of most experiments.
+
+use super::fifo::SliceQueue;
+use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask};
+use crate::time::{SimDuration, SimTime};
+
+/// `corosim policies` entry.
+pub const INFO: PolicyInfo = PolicyInfo {
+    kind: "round-robin",
+    preemptive: true,
+    models: "time slicing: ready order, at most one quantum per dispatch",
+    params: &[ParamInfo {
+        name: "quantum",
+        default: "required",
+        meaning: "the slice a task runs before going to the back of the queue",
+    }],
+};
+
+/// The `round-robin` policy.
+#[derive(Debug)]
+pub struct RoundRobin {
+    queue: SliceQueue,
+}
+
+impl RoundRobin {
+    /// Round robin with slices of `quantum`.
+    pub fn new(quantum: SimDuration) -> Self {
+        RoundRobin { queue: SliceQueue::new(Some(quantum)) }
+    }
+}
+
+impl Policy for RoundRobin {
+    fn preemptive(&self) -> bool {
+        true
+    }
+    fn enqueue(&mut self, task: ReadyTask, why: Ready) {
+        self.queue.enqueue(task, why);
+    }
+    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
+        self.queue.pick()
+    }
+    fn ready_len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::ready;
+
+    #[test]
+    fn expired_tasks_go_back_and_preempted_ones_keep_their_place_and_slice() {
+        let q = SimDuration::from_millis(4);
+        let mut p = RoundRobin::new(q);
+        p.enqueue(ready(0, 0, 10), Ready::Arrived);
+        p.enqueue(ready(1, 1, 10), Ready::Arrived);
+        let first = p.pick(CpuId(0), SimTime::ZERO).unwrap();
+        assert_eq!((first.task.0, first.slice), (0, Some(q)));
+        p.enqueue(ready(0, 2, 6), Ready::QuantumExpired);
+        assert_eq!(p.pick(CpuId(0), SimTime::ZERO).unwrap().task.0, 1);
+        let left = Some(SimDuration::from_millis(1));
+        p.enqueue(ready(1, 3, 7), Ready::Preempted { slice_left: left });
+        let again = p.pick(CpuId(0), SimTime::ZERO).unwrap();
+        assert_eq!((again.task.0, again.slice), (1, left));
+        assert_eq!(p.pick(CpuId(0), SimTime::ZERO).unwrap().task.0, 0);
+        assert_eq!(p.ready_len(), 0);
+    }
+}

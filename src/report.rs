@@ -1,0 +1,15 @@
+//! Outputs: CSV writers and `run.json`. Reads results, never the engine; writes
+//! into any `io::Write` (the CLI decides where files go).
+
+pub mod csv_out;
+pub mod run_json;
+
+/// A float the way every CSV prints it: the shortest text that reads back to
+/// the same number; empty where undefined.
+pub fn number(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v}"),
+        Some(v) => format!("{v}"),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,307 @@
+//! The scenario file as serde reads it: every table with
+//! `deny_unknown_fields`, spans kept where validation needs to point. These
+//! structs also print the resolved scenario, so they serialize back to TOML.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use toml::Spanned;
+
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    pub horizon: Spanned<SimDuration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_time: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replications: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub machine: RawMachine,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device: Vec<RawDevice>,
+    #[serde(default)]
+    pub policy: Vec<Spanned<RawPolicy>>,
+    #[serde(default)]
+    pub task: Vec<Spanned<RawTask>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Spanned<toml::Table>>,
+}
+
+/// `[machine]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMachine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<Spanned<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_switch: Option<SimDuration>,
+}
+
+/// `[[device]]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDevice {
+    pub name: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Spanned<u32>>,
+}
+
+/// `[[policy]]`: every parameter any policy takes; validation checks which
+/// ones the chosen `kind` accepts.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub kind: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantum: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preempt_after: Option<Spanned<PreemptAfter>>,
+}
+
+/// `preempt_after = "5ms"`, or `true` for Go's 10ms, or `false` for never.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PreemptAfter {
+    /// `true` / `false`.
+    Default(bool),
+    /// A duration.
+    After(SimDuration),
+}
+
+impl<'de> Deserialize<'de> for PreemptAfter {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = PreemptAfter;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration like \"10ms\", or true for Go's 10ms")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<PreemptAfter, E> {
+                Ok(PreemptAfter::Default(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PreemptAfter, E> {
+                v.parse().map(PreemptAfter::After).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for PreemptAfter {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PreemptAfter::Default(b) => s.serialize_bool(*b),
+            PreemptAfter::After(d) => d.serialize(s),
+        }
+    }
+}
+
+/// `[[task]]`: a class.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTask {
+    pub name: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival: Option<Spanned<RawArrival>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Spanned<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nice: Option<Spanned<i32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<Spanned<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Spanned<SimDuration>>,
+    pub program: Spanned<Vec<Spanned<RawStep>>>,
+}
+
+/// `arrival = { process = ..., ... }`: every field any process takes;
+/// validation checks which ones the chosen process accepts.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrival {
+    pub process: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Spanned<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<Spanned<Vec<SimDuration>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clients: Option<Spanned<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think: Option<Spanned<Dist>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<Spanned<u64>>,
+}
+
+/// One program step as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawStep {
+    Compute(Dist),
+    Sleep(Dist),
+    Io { duration: Dist, device: Option<String> },
+    Block(Dist),
+    Yield,
+    Join,
+    Spawn { class: String, count: u32 },
+    Call(String),
+    Lock(String),
+    Unlock(String),
+    Repeat { times: u32, body: Vec<Spanned<RawStep>> },
+}
+
+const STEP_KINDS: &str = "compute, sleep, io, block, spawn, call, lock, unlock, repeat, or the strings \"yield\" and \"join\"";
+
+impl<'de> Deserialize<'de> for RawStep {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawStep;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a program step: a table with one of {STEP_KINDS}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStep, E> {
+                match v {
+                    "yield" => Ok(RawStep::Yield),
+                    "join" => Ok(RawStep::Join),
+                    other => Err(E::custom(format!(
+                        "unknown step \"{other}\": the string steps are \"yield\" and \"join\"; \
+                         others are tables like {{ compute = \"1ms\" }}"
+                    ))),
+                }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<RawStep, A::Error> {
+                Err(de::Error::custom(format!("a step cannot be an array; expected a table with one of {STEP_KINDS}")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawStep, A::Error> {
+                let mut main: Option<(String, RawStep)> = None;
+                let mut device: Option<String> = None;
+                let mut count: Option<u32> = None;
+                let mut body: Option<Vec<Spanned<RawStep>>> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    let step = match key.as_str() {
+                        "device" => {
+                            device = Some(map.next_value()?);
+                            continue;
+                        }
+                        "count" => {
+                            count = Some(map.next_value()?);
+                            continue;
+                        }
+                        "body" => {
+                            body = Some(map.next_value()?);
+                            continue;
+                        }
+                        "compute" => RawStep::Compute(map.next_value()?),
+                        "sleep" => RawStep::Sleep(map.next_value()?),
+                        "io" => RawStep::Io { duration: map.next_value()?, device: None },
+                        "block" => RawStep::Block(map.next_value()?),
+                        "spawn" => RawStep::Spawn { class: map.next_value()?, count: 1 },
+                        "call" => RawStep::Call(map.next_value()?),
+                        "lock" => RawStep::Lock(map.next_value()?),
+                        "unlock" => RawStep::Unlock(map.next_value()?),
+                        "repeat" => RawStep::Repeat { times: map.next_value()?, body: Vec::new() },
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "unknown step key `{other}`, expected one of {STEP_KINDS}"
+                            )));
+                        }
+                    };
+                    if let Some((first, _)) = &main {
+                        return Err(de::Error::custom(format!(
+                            "a step does one thing, found both `{first}` and `{key}`; write them as two steps"
+                        )));
+                    }
+                    main = Some((key, step));
+                }
+                let Some((kind, mut step)) = main else {
+                    return Err(de::Error::custom(format!("a step needs one of {STEP_KINDS}")));
+                };
+                let misplaced = |what: &str, owner: &str| {
+                    de::Error::custom(format!("`{what}` belongs to {owner} steps, not to `{kind}`"))
+                };
+                match &mut step {
+                    RawStep::Io { device: d, .. } => *d = device.take(),
+                    RawStep::Spawn { count: c, .. } => {
+                        if let Some(n) = count.take() {
+                            *c = n;
+                        }
+                    }
+                    RawStep::Repeat { body: b, .. } => {
+                        *b = body.take().ok_or_else(|| {
+                            de::Error::custom("a repeat step needs a body: { repeat = 3, body = [ ... ] }")
+                        })?;
+                    }
+                    _ => {}
+                }
+                if device.is_some() {
+                    return Err(misplaced("device", "io"));
+                }
+                if count.is_some() {
+                    return Err(misplaced("count", "spawn"));
+                }
+                if body.is_some() {
+                    return Err(misplaced("body", "repeat"));
+                }
+                Ok(step)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for RawStep {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawStep::Yield => return s.serialize_str("yield"),
+            RawStep::Join => return s.serialize_str("join"),
+            _ => {}
+        }
+        let mut map = s.serialize_map(None)?;
+        match self {
+            RawStep::Yield | RawStep::Join => unreachable!("handled above"),
+            RawStep::Compute(d) => map.serialize_entry("compute", d)?,
+            RawStep::Sleep(d) => map.serialize_entry("sleep", d)?,
+            RawStep::Io { duration, device } => {
+                map.serialize_entry("io", duration)?;
+                if let Some(dev) = device {
+                    map.serialize_entry("device", dev)?;
+                }
+            }
+            RawStep::Block(d) => map.serialize_entry("block", d)?,
+            RawStep::Spawn { class, count } => {
+                map.serialize_entry("spawn", class)?;
+                map.serialize_entry("count", count)?;
+            }
+            RawStep::Call(c) => map.serialize_entry("call", c)?,
+            RawStep::Lock(l) => map.serialize_entry("lock", l)?,
+            RawStep::Unlock(l) => map.serialize_entry("unlock", l)?,
+            RawStep::Repeat { times, body } => {
+                map.serialize_entry("repeat", times)?;
+                map.serialize_entry("body", body)?;
+            }
+        }
+        map.end()
+    }
+}
