@@ -324,12 +324,12 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     self.cpu_phase_ended(cpu as usize)?;
                 }
             }
-            Event::Wake(task) => self.wake(task),
+            Event::Wake(task) => self.wake(task)?,
             Event::DeviceDone { device, task } => {
                 if let Some((next, duration)) = self.devices.complete(device) {
                     self.events.push(self.now + duration, Event::DeviceDone { device, task: next });
                 }
-                self.wake(task);
+                self.wake(task)?;
             }
             Event::Fluid { generation } => {
                 if self.fluid.as_ref().is_some_and(|f| f.generation == generation) {
@@ -421,13 +421,19 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         self.slot_mut(id).suspended_since = now;
     }
 
-    /// A suspension of `id` ended: it moves past the request it waited on.
-    fn wake(&mut self, id: TaskId) {
+    /// A suspension of `id` ended: it moves past the request it waited on and
+    /// is ready, or, if that was its last step, finishes now (SPEC: a task
+    /// finishes when its last step completes, whatever that step is).
+    fn wake(&mut self, id: TaskId) -> Result<(), SimError> {
         let now = self.now;
         let slot = self.slot_mut(id);
         slot.suspended += now - slot.suspended_since;
         self.advance(id);
+        if self.slot(id).request == Request::Done {
+            return self.finish(id);
+        }
         self.newly_ready.push((id, Ready::Woke));
+        Ok(())
     }
 
     /// Carries out the task's zero-time requests while it holds a CPU (or, under
@@ -513,7 +519,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     if let Some(next) = self.locks.release(lock.0) {
                         // FIFO hand-off: the lock passes straight to the next waiter.
                         self.slot_mut(next).locks_held += 1;
-                        self.wake(next);
+                        self.wake(next)?;
                     }
                 }
                 Request::Done => {
@@ -559,7 +565,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 _ => false,
             };
             if waiting_parent {
-                self.wake(pid);
+                self.wake(pid)?;
             }
         }
         if let Some(client) = closed {
