@@ -169,6 +169,8 @@ pub struct ParamInfo {
     pub name: &'static str,
     /// Its default, or "required".
     pub default: &'static str,
+    /// A typical value, as TOML, for examples and the every-policy test suite.
+    pub example: &'static str,
     /// What it means.
     pub meaning: &'static str,
 }
@@ -180,6 +182,8 @@ pub struct PolicyInfo {
     pub kind: &'static str,
     /// Whether it slices or preempts.
     pub preemptive: bool,
+    /// Whether it never leaves a CPU idle while a task is ready.
+    pub work_conserving: bool,
     /// What it models.
     pub models: &'static str,
     /// Its parameters.

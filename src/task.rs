@@ -70,8 +70,10 @@ pub struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    /// A context drawing from `rng` at this task's `position`.
-    pub(crate) fn new(rng: &'a mut ChaCha8Rng, position: &'a mut u128, now: SimTime) -> Self {
+    /// A context drawing from `rng` at this task's `position` (its word offset
+    /// in the stream, see `rng::task_region_start`). The engine makes these;
+    /// tests of a hand-written workload can too.
+    pub fn new(rng: &'a mut ChaCha8Rng, position: &'a mut u128, now: SimTime) -> Self {
         Cx { cursor: Cursor::new(rng, position), now }
     }
 

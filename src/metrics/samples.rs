@@ -31,14 +31,14 @@ impl Samples {
         self.sum += u128::from(ns);
         self.max = self.max.max(ns);
         match &mut self.histogram {
-            Some(h) => h.saturating_record(ns),
+            Some(h) => record_into(h, ns),
             None => {
                 self.sorted &= self.exact.last().is_none_or(|&last| last <= ns);
                 self.exact.push(ns);
                 if self.exact.len() > EXACT_LIMIT {
                     let mut h = Histogram::new(3).expect("3 significant digits is valid");
                     for &v in &self.exact {
-                        h.saturating_record(v);
+                        record_into(&mut h, v);
                     }
                     self.histogram = Some(h);
                     self.exact = Vec::new();
@@ -117,5 +117,13 @@ mod tests {
         assert!((p99 - exact).abs() / exact < 1e-3, "{p99} vs {exact}");
         assert_eq!(s.count(), n);
         assert_eq!(s.max(), Some((n - 1) * 1000 + 1));
+    }
+}
+
+/// Records into an auto-resizing histogram (`saturating_record` would clamp at
+/// the current top instead of growing).
+fn record_into(h: &mut Histogram<u64>, ns: u64) {
+    if h.record(ns).is_err() {
+        h.saturating_record(ns);
     }
 }

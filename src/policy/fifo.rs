@@ -15,11 +15,13 @@ use crate::time::{SimDuration, SimTime};
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
     kind: "fifo",
+    work_conserving: true,
     preemptive: false,
     models: "asyncio event loop: runs each task until it awaits, in ready order",
     params: &[ParamInfo {
         name: "preempt_after",
         default: "none (true = 10ms, Go's asynchronous preemption)",
+        example: "\"10ms\"",
         meaning: "forced preemption of a task that computes longer than this",
     }],
 };

@@ -18,6 +18,7 @@ use crate::time::{SimDuration, SimTime};
 pub const INFO: PolicyInfo = PolicyInfo {
     kind: "ps",
     preemptive: true,
+    work_conserving: true,
     models: "ideal processor sharing: every ready task computes at once, at rate min(1, cpus/n)",
     params: &[],
 };

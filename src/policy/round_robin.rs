@@ -10,11 +10,13 @@ use crate::time::{SimDuration, SimTime};
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
     kind: "round-robin",
+    work_conserving: true,
     preemptive: true,
     models: "time slicing: ready order, at most one quantum per dispatch",
     params: &[ParamInfo {
         name: "quantum",
         default: "required",
+        example: "\"10ms\"",
         meaning: "the slice a task runs before going to the back of the queue",
     }],
 };

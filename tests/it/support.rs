@@ -1,0 +1,58 @@
+//! Helpers shared by the integration tests.
+
+use corosim::batch::{self, BatchOptions, BatchResult, TaskRows};
+use corosim::policy::POLICIES;
+use corosim::report::csv_out;
+use corosim::scenario::Scenario;
+
+/// Parses a scenario or panics with its located error.
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::from_str(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs every policy x replication, keeping task records.
+pub fn run(s: &Scenario) -> BatchResult {
+    batch::run(s, &BatchOptions { jobs: Some(1), task_rows: TaskRows::Always }).expect("run succeeds")
+}
+
+/// `summary.csv` and `tasks.csv` as bytes.
+pub fn csv_bytes(s: &Scenario, r: &BatchResult) -> (Vec<u8>, Vec<u8>) {
+    let (mut summary, mut tasks) = (Vec::new(), Vec::new());
+    csv_out::write_summary(&mut summary, s, r).unwrap();
+    csv_out::write_tasks(&mut tasks, s, r).unwrap();
+    (summary, tasks)
+}
+
+/// One `[[policy]]` table per built-in policy, required parameters set to
+/// their example values: adding a policy to `POLICIES` adds it here.
+pub fn every_policy_tables() -> String {
+    let mut out = String::new();
+    for p in POLICIES {
+        out.push_str(&format!("[[policy]]\nkind = \"{}\"\n", p.kind));
+        for param in p.params.iter().filter(|param| param.default == "required") {
+            out.push_str(&format!("{} = {}\n", param.name, param.example));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Student's t quantiles t(0.995, df): two-sided 99% intervals. From any
+/// statistics table (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
+pub fn t_995(df: usize) -> f64 {
+    match df {
+        9 => 3.250,
+        19 => 2.861,
+        29 => 2.756,
+        39 => 2.708,
+        _ => panic!("no tabulated t quantile for {df} degrees of freedom"),
+    }
+}
+
+/// Mean and 99% confidence half-width of independent replication values.
+pub fn mean_ci99(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, t_995(xs.len() - 1) * (var / n).sqrt())
+}
