@@ -18,8 +18,10 @@
 //!     program = [ { compute = "10ms" } ]
 //! "#, "inline.toml").unwrap();
 //! let results = corosim::batch::run(&scenario, &Default::default()).unwrap();
-//! let all = results.summary_row(0, 0, "*").unwrap();
+//! // FIFO: the first job finishes at 10ms, the second at 20ms.
+//! let all = results.summary_row(&scenario, 0, 0, "*").unwrap();
 //! assert_eq!(all.completed, 2);
+//! assert_eq!(all.latency_mean_s, Some(0.015));
 //! assert_eq!(all.latency_max_s, Some(0.02));
 //! ```
 //!

@@ -86,6 +86,13 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Runs `f` with this task's own stream, for draws other than durations
+    /// (a branch, a choice). Like `sample`, the same task gets the same values
+    /// under every policy.
+    pub fn with_rng<T>(&mut self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
+        self.cursor.with(f)
+    }
+
     /// The current virtual time.
     pub fn now(&self) -> SimTime {
         self.now
