@@ -673,12 +673,14 @@ impl Validator<'_> {
             let span = call_site.cloned().unwrap_or_else(|| s.span());
             match s.get_ref() {
                 RawStep::Lock(name) => {
-                    if held.insert(name.clone(), span.clone()).is_some() {
+                    let already_held = held.insert(name.clone(), span.clone()).is_some();
+                    if already_held {
                         return Err(self.err(span, format!("lock `{name}` is already held here; a FIFO mutex is not reentrant")));
                     }
                 }
                 RawStep::Unlock(name) => {
-                    if held.remove(name).is_none() {
+                    let was_held = held.remove(name).is_some();
+                    if !was_held {
                         return Err(self.err(span, format!("unlock `{name}` without a matching lock before it")));
                     }
                 }

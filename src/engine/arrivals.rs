@@ -68,11 +68,10 @@ impl Arrivals {
             let class = ClassId(c as u32);
             match &spec.arrival {
                 None => {}
-                Some(Arrival::Closed { clients, .. }) => {
-                    if config.horizon > SimTime::ZERO && spec.count != Some(0) {
-                        out.push((class, First::Closed { clients: *clients }));
-                    }
+                Some(Arrival::Closed { clients, .. }) if config.horizon > SimTime::ZERO && spec.count != Some(0) => {
+                    out.push((class, First::Closed { clients: *clients }));
                 }
+                Some(Arrival::Closed { .. }) => {}
                 Some(_) => {
                     if let Some(t) = self.next_open(class, config) {
                         out.push((class, First::Open(t)));

@@ -86,6 +86,14 @@ impl Samples {
     }
 }
 
+/// Records into an auto-resizing histogram (`saturating_record` would clamp at
+/// the current top instead of growing).
+fn record_into(h: &mut Histogram<u64>, ns: u64) {
+    if h.record(ns).is_err() {
+        h.saturating_record(ns);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,13 +125,5 @@ mod tests {
         assert!((p99 - exact).abs() / exact < 1e-3, "{p99} vs {exact}");
         assert_eq!(s.count(), n);
         assert_eq!(s.max(), Some((n - 1) * 1000 + 1));
-    }
-}
-
-/// Records into an auto-resizing histogram (`saturating_record` would clamp at
-/// the current top instead of growing).
-fn record_into(h: &mut Histogram<u64>, ns: u64) {
-    if h.record(ns).is_err() {
-        h.saturating_record(ns);
     }
 }
