@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use corosim::batch::{self, BatchOptions, TaskRows};
 use corosim::scenario::Scenario;
@@ -40,14 +40,22 @@ program = [ { compute = { exp = "5ms" } } ]
 
 fn bench_scenario(c: &mut Criterion, name: &str, text: &str) {
     let scenario = Scenario::from_str(text, name).expect("benchmark scenario is valid");
-    let options = BatchOptions { jobs: Some(1), task_rows: TaskRows::Never };
+    let options = BatchOptions {
+        jobs: Some(1),
+        task_rows: TaskRows::Never,
+    };
     let probe = batch::run(&scenario, &options).expect("runs");
     let (tasks, events) = (probe.tasks(), probe.events());
-    eprintln!("{name}: {tasks} tasks, {events} events ({:.2} events per task)", events as f64 / tasks as f64);
+    eprintln!(
+        "{name}: {tasks} tasks, {events} events ({:.2} events per task)",
+        events as f64 / tasks as f64
+    );
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
     group.throughput(Throughput::Elements(tasks));
-    group.bench_function(name, |b| b.iter(|| black_box(batch::run(&scenario, &options).expect("runs"))));
+    group.bench_function(name, |b| {
+        b.iter(|| black_box(batch::run(&scenario, &options).expect("runs")))
+    });
     group.finish();
 }
 

@@ -59,7 +59,10 @@ impl Workload for Service {
                 let miss = cx.with_rng(|rng: &mut ChaCha8Rng| rng.random_bool(self.miss_ratio));
                 if miss {
                     *task = Handler::Query;
-                    Request::Io { device: None, duration: cx.sample(&self.query) }
+                    Request::Io {
+                        device: None,
+                        duration: cx.sample(&self.query),
+                    }
                 } else {
                     *task = Handler::Render;
                     self.resume(task, cx)
@@ -81,21 +84,49 @@ impl Workload for Service {
 fn main() {
     let ms = SimDuration::from_millis;
     let service = Service {
-        parse: Dist::Exp { mean: SimDuration::from_micros(200) },
-        render: Dist::Exp { mean: SimDuration::from_micros(500) },
-        query: Dist::Uniform { lo: ms(2), hi: ms(8) },
+        parse: Dist::Exp {
+            mean: SimDuration::from_micros(200),
+        },
+        render: Dist::Exp {
+            mean: SimDuration::from_micros(500),
+        },
+        query: Dist::Uniform {
+            lo: ms(2),
+            hi: ms(8),
+        },
         miss_ratio: 0.3,
     };
     let horizon = SimTime(SimDuration::from_secs(60).as_nanos());
-    let mut config = SimConfig::new(horizon, vec![ClassSpec::new("request", Some(Arrival::Poisson { rate: 1200.0 }))]);
+    let mut config = SimConfig::new(
+        horizon,
+        vec![ClassSpec::new(
+            "request",
+            Some(Arrival::Poisson { rate: 1200.0 }),
+        )],
+    );
     config.seed = 42;
-    let window = Window { warmup: SimTime::ZERO, horizon };
+    let window = Window {
+        warmup: SimTime::ZERO,
+        horizon,
+    };
 
-    println!("{:<28} {:>10} {:>12} {:>12}", "policy", "requests", "mean (ms)", "p99 (ms)");
-    for policy in [PolicyConfig::Fifo { preempt_after: None }, PolicyConfig::Ps] {
+    println!(
+        "{:<28} {:>10} {:>12} {:>12}",
+        "policy", "requests", "mean (ms)", "p99 (ms)"
+    );
+    for policy in [
+        PolicyConfig::Fifo {
+            preempt_after: None,
+        },
+        PolicyConfig::Ps,
+    ] {
         let mut recorder = SummaryRecorder::new(1, window, 0);
-        let stats = engine::run(&config, &service, policy.build(config.cpus), &mut recorder).expect("valid workload");
-        let all = recorder.summaries(&stats, config.cpus).pop().expect("the * row");
+        let stats = engine::run(&config, &service, policy.build(config.cpus), &mut recorder)
+            .expect("valid workload");
+        let all = recorder
+            .summaries(&stats, config.cpus)
+            .pop()
+            .expect("the * row");
         println!(
             "{:<28} {:>10} {:>12.3} {:>12.3}",
             policy.default_label(),

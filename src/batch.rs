@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::engine::{self, RunStats, SimError};
-use crate::metrics::summary::{ClassSummary, SummaryRecorder, Window};
 use crate::metrics::TaskRecord;
+use crate::metrics::summary::{ClassSummary, SummaryRecorder, Window};
 use crate::scenario::Scenario;
 
 /// The task rows a run keeps by default (SPEC: `tasks.csv` is written by
@@ -72,12 +72,24 @@ impl BatchResult {
 
     /// Tasks that arrived in all cells (measured or not).
     pub fn tasks(&self) -> u64 {
-        self.cells.iter().map(|c| c.summaries.last().map_or(0, |s| s.arrived)).sum()
+        self.cells
+            .iter()
+            .map(|c| c.summaries.last().map_or(0, |s| s.arrived))
+            .sum()
     }
 
     /// The summary of class `class` (`"*"` for all) for a policy and replication.
-    pub fn summary_row(&self, scenario: &Scenario, policy: usize, replication: u32, class: &str) -> Option<&ClassSummary> {
-        let cell = self.cells.iter().find(|c| c.policy == policy && c.replication == replication)?;
+    pub fn summary_row(
+        &self,
+        scenario: &Scenario,
+        policy: usize,
+        replication: u32,
+        class: &str,
+    ) -> Option<&ClassSummary> {
+        let cell = self
+            .cells
+            .iter()
+            .find(|c| c.policy == policy && c.replication == replication)?;
         let index = if class == "*" {
             scenario.base.classes.len()
         } else {
@@ -91,7 +103,10 @@ impl BatchResult {
 pub fn run(scenario: &Scenario, options: &BatchOptions) -> Result<BatchResult, SimError> {
     let started = Instant::now();
     let programs = scenario.compile();
-    let window = Window { warmup: scenario.base.warmup, horizon: scenario.base.horizon };
+    let window = Window {
+        warmup: scenario.base.warmup,
+        horizon: scenario.base.horizon,
+    };
     let keep = match options.task_rows {
         TaskRows::Never => 0,
         TaskRows::Auto => DEFAULT_TASK_ROWS,
@@ -111,7 +126,14 @@ pub fn run(scenario: &Scenario, options: &BatchOptions) -> Result<BatchResult, S
         }
         let tasks = if keep == 0 { None } else { tasks };
         let summaries = recorder.summaries(&stats, config.cpus);
-        Ok(Cell { policy, replication, seed: config.seed, summaries, tasks, stats })
+        Ok(Cell {
+            policy,
+            replication,
+            seed: config.seed,
+            summaries,
+            tasks,
+            stats,
+        })
     };
     let cells: Result<Vec<Cell>, SimError> = match options.jobs {
         Some(1) => plan.iter().map(run_cell).collect(),
@@ -124,12 +146,19 @@ pub fn run(scenario: &Scenario, options: &BatchOptions) -> Result<BatchResult, S
         }
     };
     let mut cells = cells?;
-    let rows: usize = cells.iter().map(|c| c.tasks.as_ref().map_or(usize::MAX, Vec::len)).fold(0, usize::saturating_add);
+    let rows: usize = cells
+        .iter()
+        .map(|c| c.tasks.as_ref().map_or(usize::MAX, Vec::len))
+        .fold(0, usize::saturating_add);
     let has_tasks = keep > 0 && rows <= keep;
     if !has_tasks {
         for c in &mut cells {
             c.tasks = None;
         }
     }
-    Ok(BatchResult { cells, wall: started.elapsed(), has_tasks })
+    Ok(BatchResult {
+        cells,
+        wall: started.elapsed(),
+        has_tasks,
+    })
 }

@@ -119,7 +119,10 @@ fn load_all(args: &ScenarioArgs) -> Result<Vec<Scenario>, Invalid> {
     let overrides: Vec<Override> = args
         .sets
         .iter()
-        .map(|s| s.parse::<Override>().map_err(|e| Invalid(format!("error: {e}"))))
+        .map(|s| {
+            s.parse::<Override>()
+                .map_err(|e| Invalid(format!("error: {e}")))
+        })
         .collect::<Result<_, _>>()?;
     let mut scenarios = Vec::new();
     for path in &args.scenarios {
@@ -155,10 +158,17 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 
 fn print_policies() {
     for p in POLICIES {
-        let kind = if p.preemptive { "preemptive" } else { "cooperative" };
+        let kind = if p.preemptive {
+            "preemptive"
+        } else {
+            "cooperative"
+        };
         println!("{} ({kind}): {}", p.kind, p.models);
         for param in p.params {
-            println!("    {:<16} default {:<12} {}", param.name, param.default, param.meaning);
+            println!(
+                "    {:<16} default {:<12} {}",
+                param.name, param.default, param.meaning
+            );
         }
     }
 }
@@ -176,7 +186,10 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
     if args.jobs == Some(0) {
         return Err(Invalid("error: --jobs must be at least 1".into()).into());
     }
-    let options = BatchOptions { jobs: args.jobs, task_rows };
+    let options = BatchOptions {
+        jobs: args.jobs,
+        task_rows,
+    };
     for scenario in &scenarios {
         let dir = match (&args.out, scenarios.len()) {
             (Some(out), 1) => out.clone(),
@@ -191,10 +204,13 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         })?;
         let tasks_path = dir.join("tasks.csv");
         if result.has_tasks {
-            write_atomically(&tasks_path, |w| csv_out::write_tasks(w, scenario, &result).map_err(Into::into))?;
+            write_atomically(&tasks_path, |w| {
+                csv_out::write_tasks(w, scenario, &result).map_err(Into::into)
+            })?;
         } else if tasks_path.exists() {
             // A tasks.csv from an earlier run would not describe this one.
-            fs::remove_file(&tasks_path).with_context(|| format!("removing stale {}", tasks_path.display()))?;
+            fs::remove_file(&tasks_path)
+                .with_context(|| format!("removing stale {}", tasks_path.display()))?;
         }
         let info = RunInfo::new(scenario, &result, &command_line, result.has_tasks);
         write_atomically(&dir.join("run.json"), |mut w| {
@@ -211,8 +227,14 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
 
 /// Writes to a temporary name beside `path` and renames it into place once
 /// complete, so an interrupted run never leaves a file that looks finished.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<()>) -> Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<()>,
+) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.partial"));
     let result = (|| {
         let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
@@ -220,7 +242,8 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<fs::File>) ->
         write(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+        fs::rename(&tmp, path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -246,7 +269,9 @@ fn print_headline(scenario: &Scenario, result: &BatchResult, dir: &Path) {
         "policy", "rep", "completed", "mean (s)", "p99 (s)", "max (s)", "util"
     );
     for cell in &result.cells {
-        let Some(all) = cell.summaries.last() else { continue };
+        let Some(all) = cell.summaries.last() else {
+            continue;
+        };
         let _ = writeln!(
             out,
             "  {:<32} {:>4} {:>10} {:>12} {:>12} {:>12} {:>6.3}",

@@ -100,7 +100,9 @@ impl Dist {
             if x.is_finite() && x > 0.0 {
                 Ok(())
             } else {
-                Err(format!("{what} must be a finite number greater than zero, found {x}"))
+                Err(format!(
+                    "{what} must be a finite number greater than zero, found {x}"
+                ))
             }
         };
         match self {
@@ -133,7 +135,9 @@ impl Dist {
                 if (sum - 1.0).abs() > 1e-9 {
                     return Err(format!("hyperexp probabilities must sum to 1, found {sum}"));
                 }
-                means.iter().try_for_each(|m| positive("each hyperexp mean", *m))
+                means
+                    .iter()
+                    .try_for_each(|m| positive("each hyperexp mean", *m))
             }
             Dist::Pareto { scale, shape, max } => {
                 positive("pareto scale", *scale)?;
@@ -184,7 +188,11 @@ impl Dist {
                 }
                 let alpha = -m / s;
                 let z = 1.0 - std_normal_cdf(alpha);
-                if z <= 0.0 { 0.0 } else { m + s * std_normal_pdf(alpha) / z }
+                if z <= 0.0 {
+                    0.0
+                } else {
+                    m + s * std_normal_pdf(alpha) / z
+                }
             }
             Dist::HyperExp { p, means } => {
                 p.iter().zip(means).map(|(p, m)| p * m.as_nanos_f64()).sum()
@@ -207,7 +215,12 @@ impl Dist {
             }
             Dist::Empirical { values, weights } => {
                 let total: f64 = weights.iter().sum();
-                values.iter().zip(weights).map(|(v, w)| v.as_nanos_f64() * w).sum::<f64>() / total
+                values
+                    .iter()
+                    .zip(weights)
+                    .map(|(v, w)| v.as_nanos_f64() * w)
+                    .sum::<f64>()
+                    / total
             }
         }
     }
@@ -219,10 +232,22 @@ impl Dist {
         match self {
             Dist::Const(d) => Dist::Const(s(d)),
             Dist::Exp { mean } => Dist::Exp { mean: s(mean) },
-            Dist::Uniform { lo, hi } => Dist::Uniform { lo: s(lo), hi: s(hi) },
-            Dist::Normal { mean, sd } => Dist::Normal { mean: s(mean), sd: s(sd) },
-            Dist::LogNormal { mean, sd } => Dist::LogNormal { mean: s(mean), sd: s(sd) },
-            Dist::Erlang { k, mean } => Dist::Erlang { k: *k, mean: s(mean) },
+            Dist::Uniform { lo, hi } => Dist::Uniform {
+                lo: s(lo),
+                hi: s(hi),
+            },
+            Dist::Normal { mean, sd } => Dist::Normal {
+                mean: s(mean),
+                sd: s(sd),
+            },
+            Dist::LogNormal { mean, sd } => Dist::LogNormal {
+                mean: s(mean),
+                sd: s(sd),
+            },
+            Dist::Erlang { k, mean } => Dist::Erlang {
+                k: *k,
+                mean: s(mean),
+            },
             Dist::HyperExp { p, means } => Dist::HyperExp {
                 p: p.clone(),
                 means: means.iter().map(s).collect(),
@@ -256,7 +281,10 @@ impl Dist {
                 // Rejection keeps the shape of the normal above zero; give up
                 // (return 0) only after a run of draws so unlikely it means the
                 // mean is far below zero.
-                (0..1000).map(|_| normal.sample(rng)).find(|x| *x >= 0.0).unwrap_or(0.0)
+                (0..1000)
+                    .map(|_| normal.sample(rng))
+                    .find(|x| *x >= 0.0)
+                    .unwrap_or(0.0)
             }
             Dist::LogNormal { mean, sd } => {
                 let (m, s) = (ns(mean), ns(sd));
@@ -271,10 +299,16 @@ impl Dist {
                 let branch = pick_weighted(p, rng);
                 Exp::new(1.0 / ns(&means[branch])).map_or(0.0, |e| e.sample(rng))
             }
-            Dist::Pareto { scale, shape, max: None } => {
-                Pareto::new(ns(scale), *shape).map_or(0.0, |d| d.sample(rng))
-            }
-            Dist::Pareto { scale, shape, max: Some(max) } => {
+            Dist::Pareto {
+                scale,
+                shape,
+                max: None,
+            } => Pareto::new(ns(scale), *shape).map_or(0.0, |d| d.sample(rng)),
+            Dist::Pareto {
+                scale,
+                shape,
+                max: Some(max),
+            } => {
                 // Inverse CDF of the Pareto truncated to [scale, max].
                 let (x, h, a) = (ns(scale), ns(max), *shape);
                 let u: f64 = StandardUniform.sample(rng);
@@ -315,15 +349,17 @@ fn std_normal_cdf(x: f64) -> f64 {
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
     if x >= 0.0 { r } else { 2.0 - r }
 }
 
@@ -405,7 +441,9 @@ impl<'de> Deserialize<'de> for Dist {
                     ));
                 };
                 let dist = match family.as_str() {
-                    "exp" => Dist::Exp { mean: map.next_value()? },
+                    "exp" => Dist::Exp {
+                        mean: map.next_value()?,
+                    },
                     "uniform" => {
                         let [lo, hi]: [SimDuration; 2] = map.next_value()?;
                         Dist::Uniform { lo, hi }
@@ -459,26 +497,44 @@ impl Serialize for Dist {
             Dist::Const(_) => unreachable!("handled above"),
             Dist::Exp { mean } => map.serialize_entry("exp", mean)?,
             Dist::Uniform { lo, hi } => map.serialize_entry("uniform", &[lo, hi])?,
-            Dist::Normal { mean, sd } => {
-                map.serialize_entry("normal", &MeanSd { mean: *mean, sd: *sd })?
-            }
-            Dist::LogNormal { mean, sd } => {
-                map.serialize_entry("lognormal", &MeanSd { mean: *mean, sd: *sd })?
-            }
+            Dist::Normal { mean, sd } => map.serialize_entry(
+                "normal",
+                &MeanSd {
+                    mean: *mean,
+                    sd: *sd,
+                },
+            )?,
+            Dist::LogNormal { mean, sd } => map.serialize_entry(
+                "lognormal",
+                &MeanSd {
+                    mean: *mean,
+                    sd: *sd,
+                },
+            )?,
             Dist::Erlang { k, mean } => {
                 map.serialize_entry("erlang", &ErlangParams { k: *k, mean: *mean })?
             }
             Dist::HyperExp { p, means } => map.serialize_entry(
                 "hyperexp",
-                &HyperExpParams { p: p.clone(), means: means.clone() },
+                &HyperExpParams {
+                    p: p.clone(),
+                    means: means.clone(),
+                },
             )?,
             Dist::Pareto { scale, shape, max } => map.serialize_entry(
                 "pareto",
-                &ParetoParams { scale: *scale, shape: *shape, max: *max },
+                &ParetoParams {
+                    scale: *scale,
+                    shape: *shape,
+                    max: *max,
+                },
             )?,
             Dist::Empirical { values, weights } => map.serialize_entry(
                 "empirical",
-                &EmpiricalParams { values: values.clone(), weights: Some(weights.clone()) },
+                &EmpiricalParams {
+                    values: values.clone(),
+                    weights: Some(weights.clone()),
+                },
             )?,
         }
         map.end()
@@ -488,34 +544,73 @@ impl Serialize for Dist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{stream, Purpose};
+    use crate::rng::{Purpose, stream};
 
     fn parse(text: &str) -> Result<Dist, String> {
         #[derive(Deserialize)]
         struct W {
             d: Dist,
         }
-        toml::from_str::<W>(&format!("d = {text}")).map(|w| w.d).map_err(|e| e.to_string())
+        toml::from_str::<W>(&format!("d = {text}"))
+            .map(|w| w.d)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn parses_every_family() {
-        assert_eq!(parse("\"5ms\"").unwrap(), Dist::Const(SimDuration::from_millis(5)));
-        assert_eq!(parse("{ exp = \"1ms\" }").unwrap(), Dist::Exp { mean: SimDuration::from_millis(1) });
-        assert!(matches!(parse("{ uniform = [\"2ms\", \"5ms\"] }").unwrap(), Dist::Uniform { .. }));
-        assert!(matches!(parse("{ normal = { mean = \"2ms\", sd = \"1ms\" } }").unwrap(), Dist::Normal { .. }));
-        assert!(matches!(parse("{ lognormal = { mean = \"2ms\", sd = \"1ms\" } }").unwrap(), Dist::LogNormal { .. }));
-        assert!(matches!(parse("{ erlang = { k = 3, mean = \"2ms\" } }").unwrap(), Dist::Erlang { k: 3, .. }));
-        assert!(matches!(parse("{ hyperexp = { p = [0.9, 0.1], means = [\"1ms\", \"10ms\"] } }").unwrap(), Dist::HyperExp { .. }));
-        assert!(matches!(parse("{ pareto = { scale = \"1ms\", shape = 1.5, max = \"1s\" } }").unwrap(), Dist::Pareto { max: Some(_), .. }));
-        assert!(matches!(parse("{ empirical = { values = [\"1ms\", \"2ms\"] } }").unwrap(), Dist::Empirical { .. }));
+        assert_eq!(
+            parse("\"5ms\"").unwrap(),
+            Dist::Const(SimDuration::from_millis(5))
+        );
+        assert_eq!(
+            parse("{ exp = \"1ms\" }").unwrap(),
+            Dist::Exp {
+                mean: SimDuration::from_millis(1)
+            }
+        );
+        assert!(matches!(
+            parse("{ uniform = [\"2ms\", \"5ms\"] }").unwrap(),
+            Dist::Uniform { .. }
+        ));
+        assert!(matches!(
+            parse("{ normal = { mean = \"2ms\", sd = \"1ms\" } }").unwrap(),
+            Dist::Normal { .. }
+        ));
+        assert!(matches!(
+            parse("{ lognormal = { mean = \"2ms\", sd = \"1ms\" } }").unwrap(),
+            Dist::LogNormal { .. }
+        ));
+        assert!(matches!(
+            parse("{ erlang = { k = 3, mean = \"2ms\" } }").unwrap(),
+            Dist::Erlang { k: 3, .. }
+        ));
+        assert!(matches!(
+            parse("{ hyperexp = { p = [0.9, 0.1], means = [\"1ms\", \"10ms\"] } }").unwrap(),
+            Dist::HyperExp { .. }
+        ));
+        assert!(matches!(
+            parse("{ pareto = { scale = \"1ms\", shape = 1.5, max = \"1s\" } }").unwrap(),
+            Dist::Pareto { max: Some(_), .. }
+        ));
+        assert!(matches!(
+            parse("{ empirical = { values = [\"1ms\", \"2ms\"] } }").unwrap(),
+            Dist::Empirical { .. }
+        ));
     }
 
     #[test]
     fn rejects_unknown_families_and_extra_keys() {
         assert!(parse("{ gauss = \"1ms\" }").unwrap_err().contains("exp"));
-        assert!(parse("{ exp = \"1ms\", uniform = [\"1ms\", \"2ms\"] }").unwrap_err().contains("second"));
-        assert!(parse("{ normal = { mean = \"2ms\" } }").unwrap_err().contains("sd"));
+        assert!(
+            parse("{ exp = \"1ms\", uniform = [\"1ms\", \"2ms\"] }")
+                .unwrap_err()
+                .contains("second")
+        );
+        assert!(
+            parse("{ normal = { mean = \"2ms\" } }")
+                .unwrap_err()
+                .contains("sd")
+        );
         assert!(parse("5").unwrap_err().contains("unit"));
     }
 
@@ -536,8 +631,18 @@ mod tests {
 
     #[test]
     fn validation_names_the_problem() {
-        assert!(Dist::Exp { mean: SimDuration::ZERO }.validate().unwrap_err().contains("greater than zero"));
-        let bad = Dist::HyperExp { p: vec![0.5, 0.4], means: vec![SimDuration(1), SimDuration(2)] };
+        assert!(
+            Dist::Exp {
+                mean: SimDuration::ZERO
+            }
+            .validate()
+            .unwrap_err()
+            .contains("greater than zero")
+        );
+        let bad = Dist::HyperExp {
+            p: vec![0.5, 0.4],
+            means: vec![SimDuration(1), SimDuration(2)],
+        };
         assert!(bad.validate().unwrap_err().contains("sum to 1"));
     }
 
@@ -547,25 +652,53 @@ mod tests {
         let ms = SimDuration::from_millis;
         let cases = [
             Dist::Exp { mean: ms(2) },
-            Dist::Uniform { lo: ms(1), hi: ms(3) },
-            Dist::Normal { mean: ms(1), sd: ms(1) },
-            Dist::LogNormal { mean: ms(2), sd: ms(4) },
+            Dist::Uniform {
+                lo: ms(1),
+                hi: ms(3),
+            },
+            Dist::Normal {
+                mean: ms(1),
+                sd: ms(1),
+            },
+            Dist::LogNormal {
+                mean: ms(2),
+                sd: ms(4),
+            },
             Dist::Erlang { k: 4, mean: ms(2) },
-            Dist::HyperExp { p: vec![0.9, 0.1], means: vec![ms(1), ms(11)] },
-            Dist::Pareto { scale: ms(1), shape: 2.5, max: None },
-            Dist::Pareto { scale: ms(1), shape: 1.2, max: Some(ms(100)) },
-            Dist::Empirical { values: vec![ms(1), ms(4)], weights: vec![3.0, 1.0] },
+            Dist::HyperExp {
+                p: vec![0.9, 0.1],
+                means: vec![ms(1), ms(11)],
+            },
+            Dist::Pareto {
+                scale: ms(1),
+                shape: 2.5,
+                max: None,
+            },
+            Dist::Pareto {
+                scale: ms(1),
+                shape: 1.2,
+                max: Some(ms(100)),
+            },
+            Dist::Empirical {
+                values: vec![ms(1), ms(4)],
+                weights: vec![3.0, 1.0],
+            },
         ];
         let mut rng = stream(3, 0, Purpose::Steps);
         for dist in cases {
             dist.validate().unwrap();
             let n = 200_000;
-            let xs: Vec<f64> = (0..n).map(|_| dist.sample(&mut rng).as_nanos_f64()).collect();
+            let xs: Vec<f64> = (0..n)
+                .map(|_| dist.sample(&mut rng).as_nanos_f64())
+                .collect();
             let mean = xs.iter().sum::<f64>() / n as f64;
             let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             let se = (var / n as f64).sqrt();
             let expected = dist.mean_nanos();
-            assert!((mean - expected).abs() < 5.0 * se + 1.0, "{dist:?}: {mean} vs {expected} (se {se})");
+            assert!(
+                (mean - expected).abs() < 5.0 * se + 1.0,
+                "{dist:?}: {mean} vs {expected} (se {se})"
+            );
         }
     }
 }

@@ -49,6 +49,15 @@ pub enum SimError {
         /// How many.
         held: u32,
     },
+    /// The clock stopped moving: an instant processed more events than any
+    /// real workload could (a hand-written task that yields forever, say).
+    #[error("no progress: more than {events} events at the instant {at} without the clock moving")]
+    Stalled {
+        /// The instant.
+        at: SimTime,
+        /// Events processed there.
+        events: u64,
+    },
     /// A request named a class, device or lock that does not exist.
     #[error("task {task} named {what} which does not exist")]
     Unknown {
@@ -58,6 +67,10 @@ pub enum SimError {
         what: String,
     },
 }
+
+/// Events at one instant beyond which a run is declared stalled. Far above
+/// any real burst (a million tasks arriving at once is 10^6 events).
+const STALL_EVENTS: u64 = 100_000_000;
 
 /// Totals of one run.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -110,9 +123,13 @@ enum CpuState {
     /// Switching to `task`; it starts computing at the phase's end.
     Switching,
     /// Computing since `since`.
-    Running { since: SimTime },
+    Running {
+        since: SimTime,
+    },
     /// Held by a cooperative block since `since`.
-    Blocked { since: SimTime },
+    Blocked {
+        since: SimTime,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -213,7 +230,12 @@ struct Engine<'a, W: Workload, R: Recorder> {
 }
 
 impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
-    fn new(config: &'a SimConfig, workload: &'a W, scheduler: Scheduler, recorder: &'a mut R) -> Self {
+    fn new(
+        config: &'a SimConfig,
+        workload: &'a W,
+        scheduler: Scheduler,
+        recorder: &'a mut R,
+    ) -> Self {
         let (policy, fluid, preemptive) = match scheduler {
             Scheduler::Queue(p) => {
                 let preemptive = p.preemptive();
@@ -268,7 +290,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             class_counts: vec![0; classes],
             live: 0,
             segments,
-            stats: RunStats { busy_ns_by_class: vec![0.0; classes], ..RunStats::default() },
+            stats: RunStats {
+                busy_ns_by_class: vec![0.0; classes],
+                ..RunStats::default()
+            },
         }
     }
 
@@ -278,19 +303,31 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 arrivals::First::Open(t) => self.events.push(t, Event::Arrival(class)),
                 arrivals::First::Closed { clients } => {
                     for client in 0..clients {
-                        self.events.push(SimTime::ZERO, Event::Submit { class, client });
+                        self.events
+                            .push(SimTime::ZERO, Event::Submit { class, client });
                     }
                 }
             }
         }
+        let mut instant_events = 0u64;
         while let Some(t) = self.events.peek_time() {
             if self.config.max_time.is_some_and(|max| t > max) {
                 self.stats.stopped_early = self.live > 0;
                 break;
             }
-            self.now = t;
+            if t != self.now {
+                self.now = t;
+                instant_events = 0;
+            }
             while let Some(event) = self.events.pop_at(t) {
                 self.stats.events += 1;
+                instant_events += 1;
+                if instant_events > STALL_EVENTS {
+                    return Err(SimError::Stalled {
+                        at: t,
+                        events: STALL_EVENTS,
+                    });
+                }
                 self.handle(event)?;
             }
             self.decide()?;
@@ -315,7 +352,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
             }
             Event::Submit { class, client } => {
-                if let Some(key) = self.arrivals.take_closed(class, client, self.now, self.config) {
+                if let Some(key) = self
+                    .arrivals
+                    .take_closed(class, client, self.now, self.config)
+                {
                     self.arrive(class, key, None, Some(client));
                 }
             }
@@ -327,12 +367,19 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             Event::Wake(task) => self.wake(task)?,
             Event::DeviceDone { device, task } => {
                 if let Some((next, duration)) = self.devices.complete(device) {
-                    self.events.push(self.now + duration, Event::DeviceDone { device, task: next });
+                    self.events.push(
+                        self.now + duration,
+                        Event::DeviceDone { device, task: next },
+                    );
                 }
                 self.wake(task)?;
             }
             Event::Fluid { generation } => {
-                if self.fluid.as_ref().is_some_and(|f| f.generation == generation) {
+                if self
+                    .fluid
+                    .as_ref()
+                    .is_some_and(|f| f.generation == generation)
+                {
                     self.fluid_completions()?;
                 }
             }
@@ -352,11 +399,20 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
 
     fn name(&self, id: TaskId) -> String {
         let s = self.slot(id);
-        format!("{}#{}", self.config.classes[s.class.0 as usize].name, s.index)
+        format!(
+            "{}#{}",
+            self.config.classes[s.class.0 as usize].name, s.index
+        )
     }
 
     /// A new task of `class` arrives now and is ready.
-    fn arrive(&mut self, class: ClassId, key: u64, parent: Option<(TaskId, u64)>, closed_client: Option<u32>) {
+    fn arrive(
+        &mut self,
+        class: ClassId,
+        key: u64,
+        parent: Option<(TaskId, u64)>,
+        closed_client: Option<u32>,
+    ) {
         let spec = &self.config.classes[class.0 as usize];
         let index = self.class_counts[class.0 as usize];
         self.class_counts[class.0 as usize] += 1;
@@ -457,11 +513,20 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     self.suspend(id);
                     match device {
                         Some(dev) if (dev.0 as usize) >= self.config.devices.len() => {
-                            return Err(SimError::Unknown { task: self.name(id), what: format!("device {}", dev.0) });
+                            return Err(SimError::Unknown {
+                                task: self.name(id),
+                                what: format!("device {}", dev.0),
+                            });
                         }
                         Some(dev) => {
                             if self.devices.submit(dev.0, id, duration) {
-                                self.events.push(self.now + duration, Event::DeviceDone { device: dev.0, task: id });
+                                self.events.push(
+                                    self.now + duration,
+                                    Event::DeviceDone {
+                                        device: dev.0,
+                                        task: id,
+                                    },
+                                );
                             }
                         }
                         None => self.events.push(self.now + duration, Event::Wake(id)),
@@ -483,7 +548,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
                 Request::Spawn { class, count } => {
                     if class.0 as usize >= self.config.classes.len() {
-                        return Err(SimError::Unknown { task: self.name(id), what: format!("class {}", class.0) });
+                        return Err(SimError::Unknown {
+                            task: self.name(id),
+                            what: format!("class {}", class.0),
+                        });
                     }
                     for _ in 0..count {
                         let parent = self.slot_mut(id);
@@ -503,7 +571,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
                 Request::Lock(lock) => {
                     if lock.0 >= self.config.locks {
-                        return Err(SimError::Unknown { task: self.name(id), what: format!("lock {}", lock.0) });
+                        return Err(SimError::Unknown {
+                            task: self.name(id),
+                            what: format!("lock {}", lock.0),
+                        });
                     }
                     if !self.locks.acquire(lock.0, id) {
                         self.suspend(id);
@@ -513,7 +584,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
                 Request::Unlock(lock) => {
                     if lock.0 >= self.config.locks || !self.locks.holds(lock.0, id) {
-                        return Err(SimError::UnlockNotHeld { task: self.name(id), lock: lock.0 });
+                        return Err(SimError::UnlockNotHeld {
+                            task: self.name(id),
+                            lock: lock.0,
+                        });
                     }
                     self.slot_mut(id).locks_held -= 1;
                     if let Some(next) = self.locks.release(lock.0) {
@@ -551,7 +625,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     fn finish(&mut self, id: TaskId) -> Result<(), SimError> {
         let slot = self.slot(id);
         if slot.locks_held > 0 {
-            return Err(SimError::FinishedHoldingLock { task: self.name(id), held: slot.locks_held });
+            return Err(SimError::FinishedHoldingLock {
+                task: self.name(id),
+                held: slot.locks_held,
+            });
         }
         let (parent, closed, class) = (slot.parent, slot.closed_client, slot.class);
         let record = self.record(id, Some(self.now));
@@ -569,7 +646,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             }
         }
         if let Some(client) = closed {
-            if let Some(at) = self.arrivals.closed_finished(class, client, self.now, self.config) {
+            if let Some(at) = self
+                .arrivals
+                .closed_finished(class, client, self.now, self.config)
+            {
                 self.events.push(at, Event::Submit { class, client });
             }
         }
@@ -691,7 +771,13 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 let c = &mut self.cpus[cpu];
                 c.state = CpuState::Switching;
                 let epoch = c.epoch;
-                self.events.push(now + cost, Event::Cpu { cpu: cpu as u32, epoch });
+                self.events.push(
+                    now + cost,
+                    Event::Cpu {
+                        cpu: cpu as u32,
+                        epoch,
+                    },
+                );
                 return Ok(());
             }
         }
@@ -716,7 +802,13 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         c.state = CpuState::Running { since: self.now };
                         c.phase_start = self.now;
                         let epoch = c.epoch;
-                        self.events.push(self.now + stretch, Event::Cpu { cpu: cpu as u32, epoch });
+                        self.events.push(
+                            self.now + stretch,
+                            Event::Cpu {
+                                cpu: cpu as u32,
+                                epoch,
+                            },
+                        );
                     }
                 }
             }
@@ -725,7 +817,13 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 c.state = CpuState::Blocked { since: self.now };
                 c.phase_start = self.now;
                 let epoch = c.epoch;
-                self.events.push(self.now + d, Event::Cpu { cpu: cpu as u32, epoch });
+                self.events.push(
+                    self.now + d,
+                    Event::Cpu {
+                        cpu: cpu as u32,
+                        epoch,
+                    },
+                );
             }
             Exec::Suspended | Exec::Yielded | Exec::Finished => self.release(cpu),
         }
@@ -774,7 +872,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 self.fluid_run(id)?;
             } else {
                 let view = self.ready_view(id);
-                self.policy.as_mut().expect("queue policy").enqueue(view, why);
+                self.policy
+                    .as_mut()
+                    .expect("queue policy")
+                    .enqueue(view, why);
             }
         }
         batch.clear();
@@ -798,7 +899,11 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             changed |= self.flush_ready()?;
             for cpu in 0..self.cpus.len() {
                 while self.cpus[cpu].state == CpuState::Idle {
-                    let Some(d) = self.policy.as_mut().expect("queue policy").pick(CpuId(cpu as u32), self.now)
+                    let Some(d) = self
+                        .policy
+                        .as_mut()
+                        .expect("queue policy")
+                        .pick(CpuId(cpu as u32), self.now)
                     else {
                         break;
                     };
@@ -815,7 +920,11 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             break;
         }
         let ready = self.policy.as_ref().expect("queue policy").ready_len();
-        let idle = self.cpus.iter().filter(|c| c.state == CpuState::Idle).count() as u32;
+        let idle = self
+            .cpus
+            .iter()
+            .filter(|c| c.state == CpuState::Idle)
+            .count() as u32;
         self.recorder.instant(self.now, ready, idle);
         Ok(())
     }
@@ -837,9 +946,16 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             };
             let mut task = self.ready_view(c.task);
             task.burst = task.burst - computed;
-            running.push(RunningTask { cpu: CpuId(i as u32), task });
+            running.push(RunningTask {
+                cpu: CpuId(i as u32),
+                task,
+            });
         }
-        let victim = self.policy.as_mut().expect("queue policy").preempt(self.now, &running);
+        let victim = self
+            .policy
+            .as_mut()
+            .expect("queue policy")
+            .preempt(self.now, &running);
         self.running_buf = running;
         let Some(CpuId(victim)) = victim else {
             return Ok(false);
@@ -851,11 +967,18 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         let slot = self.slot_mut(c.task);
         slot.preemptions += 1;
         let view = self.ready_view(c.task);
-        self.policy
+        self.policy.as_mut().expect("queue policy").enqueue(
+            view,
+            Ready::Preempted {
+                slice_left: c.slice_left,
+            },
+        );
+        if let Some(d) = self
+            .policy
             .as_mut()
             .expect("queue policy")
-            .enqueue(view, Ready::Preempted { slice_left: c.slice_left });
-        if let Some(d) = self.policy.as_mut().expect("queue policy").pick(CpuId(victim), self.now) {
+            .pick(CpuId(victim), self.now)
+        {
             self.dispatch(cpu, d)?;
         }
         Ok(true)

@@ -191,11 +191,7 @@ pub struct PolicyInfo {
 }
 
 /// Every built-in policy, in the order `corosim policies` lists them.
-pub const POLICIES: &[PolicyInfo] = &[
-    fifo::INFO,
-    round_robin::INFO,
-    processor_sharing::INFO,
-];
+pub const POLICIES: &[PolicyInfo] = &[fifo::INFO, round_robin::INFO, processor_sharing::INFO];
 
 /// The description of `kind`, if it is a built-in policy.
 pub fn info(kind: &str) -> Option<&'static PolicyInfo> {
@@ -224,8 +220,13 @@ impl PolicyConfig {
     /// differ), as `name=value` pairs for the default label.
     pub fn non_default_params(&self) -> Vec<(&'static str, String)> {
         match self {
-            PolicyConfig::Fifo { preempt_after: Some(d) } => vec![("preempt_after", d.to_string())],
-            PolicyConfig::Fifo { preempt_after: None } | PolicyConfig::Ps => vec![],
+            PolicyConfig::Fifo {
+                preempt_after: Some(d),
+            } => vec![("preempt_after", d.to_string())],
+            PolicyConfig::Fifo {
+                preempt_after: None,
+            }
+            | PolicyConfig::Ps => vec![],
             PolicyConfig::RoundRobin { quantum } => vec![("quantum", quantum.to_string())],
         }
     }
@@ -244,8 +245,12 @@ impl PolicyConfig {
     /// A fresh scheduler for one run on `cpus` CPUs.
     pub fn build(&self, _cpus: u32) -> Scheduler {
         match self {
-            PolicyConfig::Fifo { preempt_after } => Scheduler::Queue(Box::new(Fifo::new(*preempt_after))),
-            PolicyConfig::RoundRobin { quantum } => Scheduler::Queue(Box::new(RoundRobin::new(*quantum))),
+            PolicyConfig::Fifo { preempt_after } => {
+                Scheduler::Queue(Box::new(Fifo::new(*preempt_after)))
+            }
+            PolicyConfig::RoundRobin { quantum } => {
+                Scheduler::Queue(Box::new(RoundRobin::new(*quantum)))
+            }
             PolicyConfig::Ps => Scheduler::Fluid,
         }
     }
@@ -284,13 +289,25 @@ mod tests {
 
     #[test]
     fn default_labels_show_non_default_parameters() {
-        assert_eq!(PolicyConfig::Fifo { preempt_after: None }.default_label(), "fifo");
         assert_eq!(
-            PolicyConfig::RoundRobin { quantum: SimDuration::from_millis(10) }.default_label(),
+            PolicyConfig::Fifo {
+                preempt_after: None
+            }
+            .default_label(),
+            "fifo"
+        );
+        assert_eq!(
+            PolicyConfig::RoundRobin {
+                quantum: SimDuration::from_millis(10)
+            }
+            .default_label(),
             "round-robin(quantum=10ms)"
         );
         assert_eq!(
-            PolicyConfig::Fifo { preempt_after: Some(SimDuration::from_millis(10)) }.default_label(),
+            PolicyConfig::Fifo {
+                preempt_after: Some(SimDuration::from_millis(10))
+            }
+            .default_label(),
             "fifo(preempt_after=10ms)"
         );
         assert_eq!(PolicyConfig::Ps.default_label(), "ps");
@@ -299,8 +316,12 @@ mod tests {
     #[test]
     fn every_config_kind_is_listed() {
         for config in [
-            PolicyConfig::Fifo { preempt_after: None },
-            PolicyConfig::RoundRobin { quantum: SimDuration::from_millis(1) },
+            PolicyConfig::Fifo {
+                preempt_after: None,
+            },
+            PolicyConfig::RoundRobin {
+                quantum: SimDuration::from_millis(1),
+            },
             PolicyConfig::Ps,
         ] {
             let info = info(config.kind()).expect("listed");

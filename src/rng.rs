@@ -114,7 +114,10 @@ mod tests {
         let a = stream(1, 0, Purpose::Steps).next_u64();
         assert_ne!(a, stream(1, 1, Purpose::Steps).next_u64());
         assert_ne!(a, stream(1, 0, Purpose::Arrivals).next_u64());
-        assert_ne!(a, stream(replication_seed(1, 1), 0, Purpose::Steps).next_u64());
+        assert_ne!(
+            a,
+            stream(replication_seed(1, 1), 0, Purpose::Steps).next_u64()
+        );
         assert_eq!(a, stream(1, 0, Purpose::Steps).next_u64());
     }
 

@@ -17,6 +17,7 @@ pub use error::ScenarioError;
 pub use overrides::Override;
 use schema::{PreemptAfter, RawArrival, RawScenario, RawStep, RawTask};
 
+use crate::dist::Dist;
 use crate::model::{Arrival, ClassSpec, DeviceSpec, SimConfig};
 use crate::policy::{self, PolicyConfig};
 use crate::rng;
@@ -76,8 +77,30 @@ impl Scenario {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ScenarioError::general(&file, format!("cannot read the scenario: {e}")))?;
-        let text = overrides::apply(&text, overrides).map_err(|e| ScenarioError::general(&file, e))?;
-        Self::parse(&text, &file, path.parent().unwrap_or(Path::new(".")), path)
+        let dir = path.parent().unwrap_or(Path::new("."));
+        if overrides.is_empty() {
+            return Self::parse(&text, &file, dir, path);
+        }
+        let edited =
+            overrides::apply(&text, overrides).map_err(|e| ScenarioError::general(&file, e))?;
+        match Self::parse(&edited, &file, dir, path) {
+            Ok(s) => Ok(s),
+            Err(edited_error) => match Self::parse(&text, &file, dir, path) {
+                // The file itself is wrong: report it at its own lines.
+                Err(original_error) => Err(original_error),
+                // The overrides made it wrong: say so, and show the edited text
+                // the location refers to.
+                Ok(_) => {
+                    let sets: Vec<String> = overrides.iter().map(ToString::to_string).collect();
+                    let name = format!("{file} (as changed by {})", sets.join(" "));
+                    Err(edited_error.renamed(
+                        &name,
+                        &edited,
+                        &format!(" (after {})", sets.join(" ")),
+                    ))
+                }
+            },
+        }
     }
 
     /// Validates a scenario given as text; `file` names it in errors and files
@@ -97,7 +120,10 @@ impl Scenario {
 
     /// The simulation of replication `replication` with base seed `seed`.
     pub fn sim_config(&self, replication: u32) -> SimConfig {
-        SimConfig { seed: rng::replication_seed(self.seed, replication), ..self.base.clone() }
+        SimConfig {
+            seed: rng::replication_seed(self.seed, replication),
+            ..self.base.clone()
+        }
     }
 
     /// Every class's program, compiled.
@@ -113,7 +139,8 @@ impl Scenario {
 
     /// The scenario as it runs, every default filled in, as TOML.
     pub fn resolved_toml(&self) -> String {
-        toml::to_string(&self.resolved).unwrap_or_else(|e| format!("# cannot print the scenario: {e}\n"))
+        toml::to_string(&self.resolved)
+            .unwrap_or_else(|e| format!("# cannot print the scenario: {e}\n"))
     }
 
     /// The offered load of each class with open arrivals: arrival rate x mean
@@ -123,6 +150,7 @@ impl Scenario {
         let programs = self.compile();
         let cpus = f64::from(self.base.cpus);
         let horizon = self.base.horizon.as_secs_f64();
+        let horizon_d = SimDuration::from_nanos(self.base.horizon.as_nanos());
         self.base
             .classes
             .iter()
@@ -131,7 +159,9 @@ impl Scenario {
                 let rate = match &spec.arrival {
                     Some(Arrival::Poisson { rate }) => *rate,
                     Some(Arrival::Periodic { period, .. }) => 1.0 / period.as_secs_f64(),
-                    Some(Arrival::At { times }) if horizon > 0.0 => times.len() as f64 / horizon,
+                    Some(Arrival::At { times }) if horizon > 0.0 => {
+                        times.iter().filter(|t| **t < horizon_d).count() as f64 / horizon
+                    }
                     _ => 0.0,
                 };
                 rate * programs.mean_cpu_nanos(ClassId(c as u32), true) * 1e-9 / cpus
@@ -142,6 +172,21 @@ impl Scenario {
     /// Warnings worth a user's attention (the run still works).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        for class in &self.base.classes {
+            if let Some(Arrival::At { times }) = &class.arrival {
+                let late = times
+                    .iter()
+                    .filter(|t| t.as_nanos() >= self.base.horizon.as_nanos())
+                    .count();
+                if late > 0 {
+                    out.push(format!(
+                        "class `{}`: {late} arrival time(s) at or after the horizon ({}) never happen",
+                        class.name,
+                        SimDuration::from_nanos(self.base.horizon.as_nanos())
+                    ));
+                }
+            }
+        }
         let load = self.offered_load();
         if load >= 1.0 {
             out.push(format!(
@@ -150,6 +195,20 @@ impl Scenario {
         }
         out
     }
+}
+
+/// Whether running `steps` can take any time (some step has a duration that
+/// is random or above zero).
+fn takes_time(steps: &[Step], programs: &[Vec<Step>]) -> bool {
+    let lasts = |d: &Dist| !matches!(d, Dist::Const(c) if c.is_zero());
+    steps.iter().any(|step| match step {
+        Step::Compute(d) | Step::Sleep(d) | Step::Block(d) | Step::Io { duration: d, .. } => {
+            lasts(d)
+        }
+        Step::Call(class) => takes_time(&programs[class.0 as usize], programs),
+        Step::Repeat { times, body } => *times > 0 && takes_time(body, programs),
+        Step::Spawn { .. } | Step::Join | Step::Yield | Step::Lock(_) | Step::Unlock(_) => false,
+    })
 }
 
 struct Validator<'a> {
@@ -163,7 +222,11 @@ impl Validator<'_> {
         ScenarioError::at(self.file, self.text, Some(span), message)
     }
 
-    fn validate(&self, mut raw: RawScenario, stem: Option<String>) -> Result<Scenario, ScenarioError> {
+    fn validate(
+        &self,
+        mut raw: RawScenario,
+        stem: Option<String>,
+    ) -> Result<Scenario, ScenarioError> {
         if let Some(sweep) = &raw.sweep {
             return Err(self.err(
                 sweep.span(),
@@ -186,10 +249,16 @@ impl Validator<'_> {
         if horizon.is_zero() {
             return Err(self.err(raw.horizon.span(), "horizon must be greater than zero"));
         }
-        let warmup = raw.warmup.as_ref().map_or(SimDuration::ZERO, |w| *w.get_ref());
+        let warmup = raw
+            .warmup
+            .as_ref()
+            .map_or(SimDuration::ZERO, |w| *w.get_ref());
         if warmup >= horizon {
             let span = raw.warmup.as_ref().map_or(raw.horizon.span(), |w| w.span());
-            return Err(self.err(span, format!("warmup ({warmup}) must be shorter than the horizon ({horizon})")));
+            return Err(self.err(
+                span,
+                format!("warmup ({warmup}) must be shorter than the horizon ({horizon})"),
+            ));
         }
         if let Some(max) = &raw.max_time {
             if max.get_ref().is_zero() {
@@ -198,47 +267,84 @@ impl Validator<'_> {
         }
         let replications = raw.replications.as_ref().map_or(1, |r| *r.get_ref());
         if replications == 0 {
-            let span = raw.replications.as_ref().expect("zero came from the file").span();
+            let span = raw
+                .replications
+                .as_ref()
+                .expect("zero came from the file")
+                .span();
             return Err(self.err(span, "replications must be at least 1"));
         }
         let cpus = raw.machine.cpus.as_ref().map_or(1, |c| *c.get_ref());
         if cpus == 0 {
-            let span = raw.machine.cpus.as_ref().expect("zero came from the file").span();
+            let span = raw
+                .machine
+                .cpus
+                .as_ref()
+                .expect("zero came from the file")
+                .span();
             return Err(self.err(span, "machine.cpus must be at least 1"));
         }
 
         let mut devices = Vec::new();
         for d in &raw.device {
-            if devices.iter().any(|x: &DeviceSpec| &x.name == d.name.get_ref()) {
-                return Err(self.err(d.name.span(), format!("a second device named `{}`", d.name.get_ref())));
+            if devices
+                .iter()
+                .any(|x: &DeviceSpec| &x.name == d.name.get_ref())
+            {
+                return Err(self.err(
+                    d.name.span(),
+                    format!("a second device named `{}`", d.name.get_ref()),
+                ));
             }
             if let Some(c) = &d.capacity {
                 if *c.get_ref() == 0 {
-                    return Err(self.err(c.span(), "capacity must be at least 1 (leave it out for unlimited)"));
+                    return Err(self.err(
+                        c.span(),
+                        "capacity must be at least 1 (leave it out for unlimited)",
+                    ));
                 }
             }
-            devices.push(DeviceSpec { name: d.name.get_ref().clone(), capacity: d.capacity.as_ref().map(|c| *c.get_ref()) });
+            devices.push(DeviceSpec {
+                name: d.name.get_ref().clone(),
+                capacity: d.capacity.as_ref().map(|c| *c.get_ref()),
+            });
         }
 
         let policies = self.policies(&mut raw)?;
-        let class_names: Vec<String> = raw.task.iter().map(|t| t.get_ref().name.get_ref().clone()).collect();
+        let class_names: Vec<String> = raw
+            .task
+            .iter()
+            .map(|t| t.get_ref().name.get_ref().clone())
+            .collect();
         if raw.task.is_empty() {
-            return Err(ScenarioError::general(self.file, "a scenario needs at least one [[task]] class"));
+            return Err(ScenarioError::general(
+                self.file,
+                "a scenario needs at least one [[task]] class",
+            ));
         }
         let mut classes = Vec::new();
         for (i, t) in raw.task.iter().enumerate() {
             let task = t.get_ref();
             let tname = task.name.get_ref();
             if tname.is_empty() || tname.contains('#') {
-                return Err(self.err(task.name.span(), "a class name must be non-empty and without `#` (task ids are class#n)"));
+                return Err(self.err(
+                    task.name.span(),
+                    "a class name must be non-empty and without `#` (task ids are class#n)",
+                ));
             }
             if class_names[..i].contains(tname) {
-                return Err(self.err(task.name.span(), format!("a second [[task]] named `{tname}`")));
+                return Err(self.err(
+                    task.name.span(),
+                    format!("a second [[task]] named `{tname}`"),
+                ));
             }
             classes.push(self.class(task)?);
         }
         if classes.iter().all(|c| c.arrival.is_none()) {
-            return Err(ScenarioError::general(self.file, "no [[task]] class has an `arrival`, so nothing would ever run"));
+            return Err(ScenarioError::general(
+                self.file,
+                "no [[task]] class has an `arrival`, so nothing would ever run",
+            ));
         }
         let mut locks: Vec<String> = Vec::new();
         let mut programs = Vec::new();
@@ -250,6 +356,20 @@ impl Validator<'_> {
             programs.push(self.steps(program.get_ref(), &class_names, &devices, &mut locks)?);
         }
         self.check_call_and_spawn_cycles(&raw, &class_names)?;
+        for ((t, class), program) in raw.task.iter().zip(&classes).zip(&programs) {
+            if let (
+                Some(arrival),
+                Some(Arrival::Closed {
+                    think: Dist::Const(think),
+                    ..
+                }),
+            ) = (&t.get_ref().arrival, &class.arrival)
+            {
+                if think.is_zero() && !takes_time(program, &programs) {
+                    return Err(self.err(arrival.span(), "closed clients with no think time and a program that takes no time would submit tasks forever without the clock moving; give `think` or the program some duration"));
+                }
+            }
+        }
         for t in &raw.task {
             self.check_locks(t.get_ref(), &raw)?;
         }
@@ -273,7 +393,10 @@ impl Validator<'_> {
                 context_switch: raw.machine.context_switch.unwrap_or(SimDuration::ZERO),
                 horizon: SimTime(horizon.as_nanos()),
                 warmup: SimTime(warmup.as_nanos()),
-                max_time: raw.max_time.as_ref().map(|m| SimTime(m.get_ref().as_nanos())),
+                max_time: raw
+                    .max_time
+                    .as_ref()
+                    .map(|m| SimTime(m.get_ref().as_nanos())),
                 seed: 0,
                 classes,
                 devices,
@@ -299,7 +422,13 @@ impl Validator<'_> {
             let kind = p.kind.get_ref().as_str();
             let Some(info) = policy::info(kind) else {
                 let kinds: Vec<&str> = policy::POLICIES.iter().map(|p| p.kind).collect();
-                return Err(self.err(p.kind.span(), format!("unknown policy `{kind}`; expected one of: {}", kinds.join(", "))));
+                return Err(self.err(
+                    p.kind.span(),
+                    format!(
+                        "unknown policy `{kind}`; expected one of: {}",
+                        kinds.join(", ")
+                    ),
+                ));
             };
             let accepts = |name: &str| info.params.iter().any(|param| param.name == name);
             let given: [(&str, Option<Range<usize>>); 2] = [
@@ -310,8 +439,15 @@ impl Validator<'_> {
                 if let Some(span) = span {
                     if !accepts(name) {
                         let takes: Vec<&str> = info.params.iter().map(|p| p.name).collect();
-                        let takes = if takes.is_empty() { "no parameters".to_string() } else { takes.join(", ") };
-                        return Err(self.err(span, format!("`{name}` is not a parameter of {kind} (it takes: {takes})")));
+                        let takes = if takes.is_empty() {
+                            "no parameters".to_string()
+                        } else {
+                            takes.join(", ")
+                        };
+                        return Err(self.err(
+                            span,
+                            format!("`{name}` is not a parameter of {kind} (it takes: {takes})"),
+                        ));
                     }
                 }
             }
@@ -329,28 +465,39 @@ impl Validator<'_> {
                         Some(s) => match *s.get_ref() {
                             PreemptAfter::Default(false) => None,
                             PreemptAfter::Default(true) => Some(policy::fifo::GO_PREEMPT_AFTER),
-                            PreemptAfter::After(d) => Some(positive(&Spanned::new(s.span(), d), "preempt_after")?),
+                            PreemptAfter::After(d) => {
+                                Some(positive(&Spanned::new(s.span(), d), "preempt_after")?)
+                            }
                         },
                     };
                     PolicyConfig::Fifo { preempt_after }
                 }
                 "round-robin" => {
                     let Some(q) = &p.quantum else {
-                        return Err(self.err(span, "round-robin needs a quantum, like quantum = \"10ms\""));
+                        return Err(
+                            self.err(span, "round-robin needs a quantum, like quantum = \"10ms\"")
+                        );
                     };
-                    PolicyConfig::RoundRobin { quantum: positive(q, "quantum")? }
+                    PolicyConfig::RoundRobin {
+                        quantum: positive(q, "quantum")?,
+                    }
                 }
                 "ps" => PolicyConfig::Ps,
                 _ => unreachable!("every listed kind is handled"),
             };
             let label = match &p.label {
-                Some(l) if l.get_ref().trim().is_empty() => return Err(self.err(l.span(), "a label cannot be empty")),
+                Some(l) if l.get_ref().trim().is_empty() => {
+                    return Err(self.err(l.span(), "a label cannot be empty"));
+                }
                 Some(l) => l.get_ref().clone(),
                 None => config.default_label(),
             };
             if out.iter().any(|o| o.label == label) {
                 let at = p.label.as_ref().map_or(p.kind.span(), |l| l.span());
-                return Err(self.err(at, format!("a second policy labelled `{label}`; give one a different `label`")));
+                return Err(self.err(
+                    at,
+                    format!("a second policy labelled `{label}`; give one a different `label`"),
+                ));
             }
             p.label = Some(Spanned::new(0..0, label.clone()));
             out.push(LabeledPolicy { label, config });
@@ -367,7 +514,9 @@ impl Validator<'_> {
         }
         spec.priority = task.priority.unwrap_or(0);
         match (&task.weight, &task.nice) {
-            (Some(w), Some(_)) => return Err(self.err(w.span(), "give a class `weight` or `nice`, not both")),
+            (Some(w), Some(_)) => {
+                return Err(self.err(w.span(), "give a class `weight` or `nice`, not both"));
+            }
             (Some(w), None) => {
                 if !(w.get_ref().is_finite() && *w.get_ref() > 0.0) {
                     return Err(self.err(w.span(), "weight must be a number greater than zero"));
@@ -399,7 +548,11 @@ impl Validator<'_> {
         Ok(spec)
     }
 
-    fn arrival(&self, a: &RawArrival, span: Range<usize>) -> Result<(Arrival, Option<u64>), ScenarioError> {
+    fn arrival(
+        &self,
+        a: &RawArrival,
+        span: Range<usize>,
+    ) -> Result<(Arrival, Option<u64>), ScenarioError> {
         let process = a.process.get_ref().as_str();
         let fields: [(&str, Option<Range<usize>>); 7] = [
             ("rate", a.rate.as_ref().map(|x| x.span())),
@@ -426,55 +579,103 @@ impl Validator<'_> {
         for (name, field_span) in &fields {
             if let Some(s) = field_span {
                 if !takes.contains(name) {
-                    return Err(self.err(s.clone(), format!(
-                        "`{name}` is not a field of a {process} arrival (it takes: {}, count)",
-                        takes.join(", ")
-                    )));
+                    return Err(self.err(
+                        s.clone(),
+                        format!(
+                            "`{name}` is not a field of a {process} arrival (it takes: {}, count)",
+                            takes.join(", ")
+                        ),
+                    ));
                 }
             }
         }
         let missing = |field: &str, example: &str| {
-            self.err(span.clone(), format!("a {process} arrival needs `{field}`, like {example}"))
+            self.err(
+                span.clone(),
+                format!("a {process} arrival needs `{field}`, like {example}"),
+            )
         };
         let arrival = match process {
             "poisson" => {
-                let rate = a.rate.as_ref().ok_or_else(|| missing("rate", "rate = 100.0 (per second)"))?;
+                let rate = a
+                    .rate
+                    .as_ref()
+                    .ok_or_else(|| missing("rate", "rate = 100.0 (per second)"))?;
                 if !(rate.get_ref().is_finite() && *rate.get_ref() > 0.0) {
-                    return Err(self.err(rate.span(), "rate must be a number of arrivals per second, greater than zero"));
+                    return Err(self.err(
+                        rate.span(),
+                        "rate must be a number of arrivals per second, greater than zero",
+                    ));
                 }
-                Arrival::Poisson { rate: *rate.get_ref() }
+                Arrival::Poisson {
+                    rate: *rate.get_ref(),
+                }
             }
             "periodic" => {
-                let period = a.period.as_ref().ok_or_else(|| missing("period", "period = \"10ms\""))?;
+                let period = a
+                    .period
+                    .as_ref()
+                    .ok_or_else(|| missing("period", "period = \"10ms\""))?;
                 if period.get_ref().is_zero() {
                     return Err(self.err(period.span(), "period must be greater than zero"));
                 }
                 Arrival::Periodic {
                     period: *period.get_ref(),
-                    offset: a.offset.as_ref().map_or(SimDuration::ZERO, |o| *o.get_ref()),
+                    offset: a
+                        .offset
+                        .as_ref()
+                        .map_or(SimDuration::ZERO, |o| *o.get_ref()),
                 }
             }
             "at" => {
-                let times = a.times.as_ref().ok_or_else(|| missing("times", "times = [\"0s\", \"1s\"]"))?;
+                let times = a
+                    .times
+                    .as_ref()
+                    .ok_or_else(|| missing("times", "times = [\"0s\", \"1s\"]"))?;
                 let mut times = times.get_ref().clone();
                 times.sort();
                 Arrival::At { times }
             }
             "closed" => {
-                let clients = a.clients.as_ref().ok_or_else(|| missing("clients", "clients = 10"))?;
+                let clients = a
+                    .clients
+                    .as_ref()
+                    .ok_or_else(|| missing("clients", "clients = 10"))?;
                 if *clients.get_ref() == 0 {
                     return Err(self.err(clients.span(), "clients must be at least 1"));
                 }
-                let think = a.think.as_ref().ok_or_else(|| missing("think", "think = { exp = \"100ms\" }"))?;
-                think.get_ref().validate().map_err(|e| self.err(think.span(), e))?;
-                Arrival::Closed { clients: *clients.get_ref(), think: think.get_ref().clone() }
+                let think = a
+                    .think
+                    .as_ref()
+                    .ok_or_else(|| missing("think", "think = { exp = \"100ms\" }"))?;
+                think
+                    .get_ref()
+                    .validate()
+                    .map_err(|e| self.err(think.span(), e))?;
+                Arrival::Closed {
+                    clients: *clients.get_ref(),
+                    think: think.get_ref().clone(),
+                }
             }
             "trace" => {
-                let file = a.file.as_ref().ok_or_else(|| missing("file", "file = \"arrivals.csv\""))?;
-                Arrival::At { times: self.trace(file)? }
+                let file = a
+                    .file
+                    .as_ref()
+                    .ok_or_else(|| missing("file", "file = \"arrivals.csv\""))?;
+                Arrival::At {
+                    times: self.trace(file)?,
+                }
             }
             _ => unreachable!("checked above"),
         };
+        if let Some(count) = &a.count {
+            if *count.get_ref() == 0 {
+                return Err(self.err(
+                    count.span(),
+                    "count must be at least 1 (remove the class's arrival to have none)",
+                ));
+            }
+        }
         Ok((arrival, a.count.as_ref().map(|c| *c.get_ref())))
     }
 
@@ -483,8 +684,12 @@ impl Validator<'_> {
     /// blank lines and `#` comments are skipped.
     fn trace(&self, file: &Spanned<String>) -> Result<Vec<SimDuration>, ScenarioError> {
         let path = self.dir.join(file.get_ref());
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| self.err(file.span(), format!("cannot read the trace {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            self.err(
+                file.span(),
+                format!("cannot read the trace {}: {e}", path.display()),
+            )
+        })?;
         let shown = path.display().to_string();
         let mut times = Vec::new();
         let mut offset = 0;
@@ -496,15 +701,24 @@ impl Validator<'_> {
                 continue;
             }
             let parsed = field.parse::<SimDuration>().ok().or_else(|| {
-                field.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(|s| SimDuration::from_nanos_f64(s * 1e9))
+                field
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map(|s| SimDuration::from_nanos_f64(s * 1e9))
             });
             match parsed {
                 Some(t) => times.push(t),
                 None if n == 0 => {} // a header
                 None => {
-                    return Err(ScenarioError::at(&shown, &text, Some(start..start + line.len()), format!(
-                        "expected an arrival time (like \"1.5ms\" or 0.0015 seconds), found {field:?}"
-                    )));
+                    return Err(ScenarioError::at(
+                        &shown,
+                        &text,
+                        Some(start..start + line.len()),
+                        format!(
+                            "expected an arrival time (like \"1.5ms\" or 0.0015 seconds), found {field:?}"
+                        ),
+                    ));
                 }
             }
         }
@@ -520,9 +734,19 @@ impl Validator<'_> {
         locks: &mut Vec<String>,
     ) -> Result<Vec<Step>, ScenarioError> {
         let class_id = |name: &str, span: Range<usize>| {
-            classes.iter().position(|c| c == name).map(|i| ClassId(i as u32)).ok_or_else(|| {
-                self.err(span, format!("no [[task]] class named `{name}` (classes: {})", classes.join(", ")))
-            })
+            classes
+                .iter()
+                .position(|c| c == name)
+                .map(|i| ClassId(i as u32))
+                .ok_or_else(|| {
+                    self.err(
+                        span,
+                        format!(
+                            "no [[task]] class named `{name}` (classes: {})",
+                            classes.join(", ")
+                        ),
+                    )
+                })
         };
         fn lock_id(locks: &mut Vec<String>, name: &str) -> LockId {
             let i = locks.iter().position(|l| l == name).unwrap_or_else(|| {
@@ -531,7 +755,11 @@ impl Validator<'_> {
             });
             LockId(i as u32)
         }
-        let dist = |d: &crate::dist::Dist, span: Range<usize>| d.validate().map(|()| d.clone()).map_err(|e| self.err(span, e));
+        let dist = |d: &crate::dist::Dist, span: Range<usize>| {
+            d.validate()
+                .map(|()| d.clone())
+                .map_err(|e| self.err(span, e))
+        };
         let mut out = Vec::new();
         for s in steps {
             let span = s.span();
@@ -550,7 +778,10 @@ impl Validator<'_> {
                             ))
                         })? as u32)),
                     };
-                    Step::Io { duration: dist(duration, span)?, device }
+                    Step::Io {
+                        duration: dist(duration, span)?,
+                        device,
+                    }
                 }
                 RawStep::Yield => Step::Yield,
                 RawStep::Join => Step::Join,
@@ -558,7 +789,10 @@ impl Validator<'_> {
                     if *count == 0 {
                         return Err(self.err(span, "spawn count must be at least 1"));
                     }
-                    Step::Spawn { class: class_id(class, span)?, count: *count }
+                    Step::Spawn {
+                        class: class_id(class, span)?,
+                        count: *count,
+                    }
                 }
                 RawStep::Call(class) => Step::Call(class_id(class, span)?),
                 RawStep::Lock(name) => Step::Lock(lock_id(locks, name)),
@@ -567,7 +801,10 @@ impl Validator<'_> {
                     if body.is_empty() {
                         return Err(self.err(span, "a repeat body needs at least one step"));
                     }
-                    Step::Repeat { times: *times, body: self.steps(body, classes, devices, locks)? }
+                    Step::Repeat {
+                        times: *times,
+                        body: self.steps(body, classes, devices, locks)?,
+                    }
                 }
             };
             out.push(step);
@@ -577,10 +814,18 @@ impl Validator<'_> {
 
     /// Refuses recursion through `call` (a program would be infinite) and
     /// cycles of `spawn` (every task would spawn another, forever).
-    fn check_call_and_spawn_cycles(&self, raw: &RawScenario, names: &[String]) -> Result<(), ScenarioError> {
+    fn check_call_and_spawn_cycles(
+        &self,
+        raw: &RawScenario,
+        names: &[String],
+    ) -> Result<(), ScenarioError> {
         // Edges class -> (class, span of the step, is_call), in file order.
         let mut edges: Vec<Vec<(usize, Range<usize>, bool)>> = vec![Vec::new(); names.len()];
-        fn collect(steps: &[Spanned<RawStep>], names: &[String], out: &mut Vec<(usize, Range<usize>, bool)>) {
+        fn collect(
+            steps: &[Spanned<RawStep>],
+            names: &[String],
+            out: &mut Vec<(usize, Range<usize>, bool)>,
+        ) {
             for s in steps {
                 match s.get_ref() {
                     RawStep::Call(c) | RawStep::Spawn { class: c, .. } => {
@@ -603,21 +848,25 @@ impl Validator<'_> {
             Open,
             Done,
         }
+        /// A cycle found: the step closing it, whether every edge of it is a
+        /// `call`, and the classes along it.
+        type Cycle = (Range<usize>, bool, Vec<usize>);
         fn visit(
             v: usize,
             edges: &[Vec<(usize, Range<usize>, bool)>],
             marks: &mut [Mark],
-            path: &mut Vec<usize>,
-        ) -> Option<(Range<usize>, bool, Vec<usize>)> {
+            path: &mut Vec<(usize, bool)>,
+        ) -> Option<Cycle> {
             marks[v] = Mark::Open;
-            path.push(v);
             for (w, span, is_call) in &edges[v] {
+                path.push((v, *is_call));
                 match marks[*w] {
                     Mark::Open => {
-                        let start = path.iter().position(|x| x == w).unwrap_or(0);
-                        let mut cycle = path[start..].to_vec();
+                        let start = path.iter().position(|(x, _)| x == w).unwrap_or(0);
+                        let all_calls = path[start..].iter().all(|(_, call)| *call);
+                        let mut cycle: Vec<usize> = path[start..].iter().map(|(x, _)| *x).collect();
                         cycle.push(*w);
-                        return Some((span.clone(), *is_call, cycle));
+                        return Some((span.clone(), all_calls, cycle));
                     }
                     Mark::New => {
                         if let Some(found) = visit(*w, edges, marks, path) {
@@ -626,17 +875,19 @@ impl Validator<'_> {
                     }
                     Mark::Done => {}
                 }
+                path.pop();
             }
-            path.pop();
             marks[v] = Mark::Done;
             None
         }
         let mut marks = vec![Mark::New; names.len()];
         for v in 0..names.len() {
             if marks[v] == Mark::New {
-                if let Some((span, is_call, cycle)) = visit(v, &edges, &mut marks, &mut Vec::new()) {
+                if let Some((span, all_calls, cycle)) =
+                    visit(v, &edges, &mut marks, &mut Vec::new())
+                {
                     let chain: Vec<&str> = cycle.iter().map(|&i| names[i].as_str()).collect();
-                    let what = if is_call {
+                    let what = if all_calls {
                         "recursion through `call` would make an infinite program"
                     } else {
                         "a cycle of `spawn`/`call` would create tasks forever"
@@ -656,7 +907,13 @@ impl Validator<'_> {
         let mut held: BTreeMap<String, Range<usize>> = BTreeMap::new();
         self.walk_locks(task.program.get_ref(), raw, &mut held, None)?;
         if let Some((name, span)) = held.into_iter().next() {
-            return Err(self.err(span, format!("lock `{name}` is never unlocked in class `{}`", task.name.get_ref())));
+            return Err(self.err(
+                span,
+                format!(
+                    "lock `{name}` is never unlocked in class `{}`",
+                    task.name.get_ref()
+                ),
+            ));
         }
         Ok(())
     }
@@ -675,17 +932,29 @@ impl Validator<'_> {
                 RawStep::Lock(name) => {
                     let already_held = held.insert(name.clone(), span.clone()).is_some();
                     if already_held {
-                        return Err(self.err(span, format!("lock `{name}` is already held here; a FIFO mutex is not reentrant")));
+                        return Err(self.err(
+                            span,
+                            format!(
+                                "lock `{name}` is already held here; a FIFO mutex is not reentrant"
+                            ),
+                        ));
                     }
                 }
                 RawStep::Unlock(name) => {
                     let was_held = held.remove(name).is_some();
                     if !was_held {
-                        return Err(self.err(span, format!("unlock `{name}` without a matching lock before it")));
+                        return Err(self.err(
+                            span,
+                            format!("unlock `{name}` without a matching lock before it"),
+                        ));
                     }
                 }
                 RawStep::Call(class) => {
-                    if let Some(t) = raw.task.iter().find(|t| t.get_ref().name.get_ref() == class) {
+                    if let Some(t) = raw
+                        .task
+                        .iter()
+                        .find(|t| t.get_ref().name.get_ref() == class)
+                    {
                         self.walk_locks(t.get_ref().program.get_ref(), raw, held, Some(&span))?;
                     }
                 }

@@ -74,7 +74,10 @@ impl<'a> Cx<'a> {
     /// in the stream, see `rng::task_region_start`). The engine makes these;
     /// tests of a hand-written workload can too.
     pub fn new(rng: &'a mut ChaCha8Rng, position: &'a mut u128, now: SimTime) -> Self {
-        Cx { cursor: Cursor::new(rng, position), now }
+        Cx {
+            cursor: Cursor::new(rng, position),
+            now,
+        }
     }
 
     /// Draws a duration from this task's own stream: the same task draws the

@@ -286,12 +286,30 @@ mod tests {
 
     #[test]
     fn rejects_bad_durations() {
-        assert!(matches!("5".parse::<SimDuration>(), Err(DurationError::BadUnit(_))));
-        assert!(matches!("5h".parse::<SimDuration>(), Err(DurationError::BadUnit(_))));
-        assert!(matches!("-5ms".parse::<SimDuration>(), Err(DurationError::Negative(_))));
-        assert!(matches!("x5ms".parse::<SimDuration>(), Err(DurationError::BadUnit(_)) | Err(DurationError::BadNumber(_))));
-        assert!(matches!("1.5ns".parse::<SimDuration>(), Err(DurationError::NotWholeNanos(_))));
-        assert!(matches!("ms".parse::<SimDuration>(), Err(DurationError::BadNumber(_))));
+        assert!(matches!(
+            "5".parse::<SimDuration>(),
+            Err(DurationError::BadUnit(_))
+        ));
+        assert!(matches!(
+            "5h".parse::<SimDuration>(),
+            Err(DurationError::BadUnit(_))
+        ));
+        assert!(matches!(
+            "-5ms".parse::<SimDuration>(),
+            Err(DurationError::Negative(_))
+        ));
+        assert!(matches!(
+            "x5ms".parse::<SimDuration>(),
+            Err(DurationError::BadUnit(_)) | Err(DurationError::BadNumber(_))
+        ));
+        assert!(matches!(
+            "1.5ns".parse::<SimDuration>(),
+            Err(DurationError::NotWholeNanos(_))
+        ));
+        assert!(matches!(
+            "ms".parse::<SimDuration>(),
+            Err(DurationError::BadNumber(_))
+        ));
     }
 
     #[test]

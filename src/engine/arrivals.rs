@@ -55,7 +55,13 @@ impl Arrivals {
                     ),
                     _ => (None, Vec::new()),
                 };
-                ClassArrivals { arrived: 0, last_ns: 0.0, gaps, think, jobs }
+                ClassArrivals {
+                    arrived: 0,
+                    last_ns: 0.0,
+                    gaps,
+                    think,
+                    jobs,
+                }
             })
             .collect();
         Arrivals { classes }
@@ -68,7 +74,9 @@ impl Arrivals {
             let class = ClassId(c as u32);
             match &spec.arrival {
                 None => {}
-                Some(Arrival::Closed { clients, .. }) if config.horizon > SimTime::ZERO && spec.count != Some(0) => {
+                Some(Arrival::Closed { clients, .. })
+                    if config.horizon > SimTime::ZERO && spec.count != Some(0) =>
+                {
                     out.push((class, First::Closed { clients: *clients }));
                 }
                 Some(Arrival::Closed { .. }) => {}
@@ -108,7 +116,8 @@ impl Arrivals {
                 SimTime(a.last_ns.round() as u64)
             }
             Arrival::Periodic { period, offset } => {
-                let t = u128::from(offset.as_nanos()) + u128::from(k) * u128::from(period.as_nanos());
+                let t =
+                    u128::from(offset.as_nanos()) + u128::from(k) * u128::from(period.as_nanos());
                 SimTime(u64::try_from(t).ok()?)
             }
             Arrival::At { times } => SimTime(times.get(k as usize)?.as_nanos()),
@@ -119,7 +128,13 @@ impl Arrivals {
 
     /// Closed `client` of `class` submits now, if before the horizon and within
     /// `count`: the new task's workload key.
-    pub(super) fn take_closed(&mut self, class: ClassId, client: u32, now: SimTime, config: &SimConfig) -> Option<u64> {
+    pub(super) fn take_closed(
+        &mut self,
+        class: ClassId,
+        client: u32,
+        now: SimTime,
+        config: &SimConfig,
+    ) -> Option<u64> {
         let spec = &config.classes[class.0 as usize];
         let a = &mut self.classes[class.0 as usize];
         if now >= config.horizon || spec.count.is_some_and(|n| a.arrived >= n) {
@@ -134,7 +149,13 @@ impl Arrivals {
 
     /// Closed `client`'s task finished now: when it submits the next one (after
     /// its think time), if before the horizon.
-    pub(super) fn closed_finished(&mut self, class: ClassId, client: u32, now: SimTime, config: &SimConfig) -> Option<SimTime> {
+    pub(super) fn closed_finished(
+        &mut self,
+        class: ClassId,
+        client: u32,
+        now: SimTime,
+        config: &SimConfig,
+    ) -> Option<SimTime> {
         let spec = &config.classes[class.0 as usize];
         let Some(Arrival::Closed { think, .. }) = &spec.arrival else {
             return None;

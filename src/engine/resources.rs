@@ -21,7 +21,11 @@ impl Devices {
     pub(super) fn new(specs: &[DeviceSpec]) -> Self {
         let devices = specs
             .iter()
-            .map(|s| Device { capacity: s.capacity, busy: 0, queue: VecDeque::new() })
+            .map(|s| Device {
+                capacity: s.capacity,
+                busy: 0,
+                queue: VecDeque::new(),
+            })
             .collect();
         Devices { devices }
     }
@@ -97,7 +101,10 @@ mod tests {
 
     #[test]
     fn device_serves_capacity_at_once_and_queues_the_rest_fifo() {
-        let spec = DeviceSpec { name: "disk".into(), capacity: Some(1) };
+        let spec = DeviceSpec {
+            name: "disk".into(),
+            capacity: Some(1),
+        };
         let mut d = Devices::new(&[spec]);
         let ms = SimDuration::from_millis;
         assert!(d.submit(0, TaskId(0), ms(1)));

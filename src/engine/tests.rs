@@ -15,7 +15,12 @@ fn ms(n: u64) -> Dist {
 }
 
 fn at_zero(name: &str, n: usize) -> ClassSpec {
-    ClassSpec::new(name, Some(Arrival::At { times: vec![SimDuration::ZERO; n] }))
+    ClassSpec::new(
+        name,
+        Some(Arrival::At {
+            times: vec![SimDuration::ZERO; n],
+        }),
+    )
 }
 
 /// A world of classes, each with its own program.
@@ -26,7 +31,10 @@ struct World {
 
 impl World {
     fn new() -> Self {
-        World { config: SimConfig::new(SimTime(10_000 * MS), Vec::new()), programs: Vec::new() }
+        World {
+            config: SimConfig::new(SimTime(10_000 * MS), Vec::new()),
+            programs: Vec::new(),
+        }
     }
     fn class(mut self, spec: ClassSpec, program: Vec<Step>) -> Self {
         self.config.classes.push(spec);
@@ -40,22 +48,35 @@ impl World {
     fn run(&self, policy: PolicyConfig) -> Vec<TaskRecord> {
         let mut rec = Records::default();
         let programs = Programs::compile(&self.programs);
-        run(&self.config, &programs, policy.build(self.config.cpus), &mut rec).expect("run succeeds");
+        run(
+            &self.config,
+            &programs,
+            policy.build(self.config.cpus),
+            &mut rec,
+        )
+        .expect("run succeeds");
         rec.tasks.sort_by_key(|r| (r.class, r.index));
         rec.tasks
     }
 }
 
 fn fifo() -> PolicyConfig {
-    PolicyConfig::Fifo { preempt_after: None }
+    PolicyConfig::Fifo {
+        preempt_after: None,
+    }
 }
 
 fn rr(q: u64) -> PolicyConfig {
-    PolicyConfig::RoundRobin { quantum: SimDuration::from_millis(q) }
+    PolicyConfig::RoundRobin {
+        quantum: SimDuration::from_millis(q),
+    }
 }
 
 fn finishes(records: &[TaskRecord]) -> Vec<u64> {
-    records.iter().map(|r| r.finish.expect("finished").as_nanos() / MS).collect()
+    records
+        .iter()
+        .map(|r| r.finish.expect("finished").as_nanos() / MS)
+        .collect()
 }
 
 /// OSTEP ch. 7's convoy: A (100) then B and C (10 each), all at 0, FIFO.
@@ -71,7 +92,12 @@ fn fifo_convoy() {
         .class(at_zero("c", 1), vec![Step::Compute(ms(10))]);
     let r = w.run(fifo());
     assert_eq!(finishes(&r), vec![100, 110, 120]);
-    assert_eq!(r.iter().map(|r| r.wait().unwrap().as_nanos() / MS).collect::<Vec<_>>(), vec![0, 100, 110]);
+    assert_eq!(
+        r.iter()
+            .map(|r| r.wait().unwrap().as_nanos() / MS)
+            .collect::<Vec<_>>(),
+        vec![0, 100, 110]
+    );
 }
 
 /// Silberschatz's round-robin example: P1 = 24, P2 = 3, P3 = 3, quantum 4.
@@ -89,10 +115,26 @@ fn round_robin_textbook() {
         .class(at_zero("p3", 1), vec![Step::Compute(ms(3))]);
     let r = w.run(rr(4));
     assert_eq!(finishes(&r), vec![30, 7, 10]);
-    assert_eq!(r.iter().map(|r| r.wait().unwrap().as_nanos() / MS).collect::<Vec<_>>(), vec![6, 4, 7]);
-    assert_eq!(r.iter().map(|r| r.preemptions).collect::<Vec<_>>(), vec![1, 0, 0]);
-    assert_eq!(r.iter().map(|r| r.switches).collect::<Vec<_>>(), vec![2, 1, 1]);
-    assert_eq!(r.iter().map(|r| r.response().unwrap().as_nanos() / MS).collect::<Vec<_>>(), vec![0, 4, 7]);
+    assert_eq!(
+        r.iter()
+            .map(|r| r.wait().unwrap().as_nanos() / MS)
+            .collect::<Vec<_>>(),
+        vec![6, 4, 7]
+    );
+    assert_eq!(
+        r.iter().map(|r| r.preemptions).collect::<Vec<_>>(),
+        vec![1, 0, 0]
+    );
+    assert_eq!(
+        r.iter().map(|r| r.switches).collect::<Vec<_>>(),
+        vec![2, 1, 1]
+    );
+    assert_eq!(
+        r.iter()
+            .map(|r| r.response().unwrap().as_nanos() / MS)
+            .collect::<Vec<_>>(),
+        vec![0, 4, 7]
+    );
 }
 
 /// OSTEP ch. 7: A, B, C of 5 each at 0, time slice 1.
@@ -105,7 +147,10 @@ fn round_robin_ostep() {
     let w = World::new().class(at_zero("job", 3), vec![Step::Compute(ms(5))]);
     let r = w.run(rr(1));
     assert_eq!(finishes(&r), vec![13, 14, 15]);
-    assert_eq!(r.iter().map(|r| r.preemptions).collect::<Vec<_>>(), vec![4, 4, 4]);
+    assert_eq!(
+        r.iter().map(|r| r.preemptions).collect::<Vec<_>>(),
+        vec![4, 4, 4]
+    );
 }
 
 /// A task whose burst ends exactly with its quantum has not been preempted.
@@ -116,7 +161,10 @@ fn round_robin_ostep() {
 #[test]
 fn burst_ending_with_the_quantum_is_not_a_preemption() {
     let w = World::new()
-        .class(at_zero("a", 1), vec![Step::Compute(ms(4)), Step::Sleep(ms(1))])
+        .class(
+            at_zero("a", 1),
+            vec![Step::Compute(ms(4)), Step::Sleep(ms(1))],
+        )
         .class(at_zero("b", 1), vec![Step::Compute(ms(4))]);
     let r = w.run(rr(4));
     assert_eq!(finishes(&r), vec![5, 8]);
@@ -131,7 +179,9 @@ fn burst_ending_with_the_quantum_is_not_a_preemption() {
 #[test]
 fn fifo_preempt_after() {
     let w = World::new().class(at_zero("job", 2), vec![Step::Compute(ms(25))]);
-    let r = w.run(PolicyConfig::Fifo { preempt_after: Some(SimDuration::from_millis(10)) });
+    let r = w.run(PolicyConfig::Fifo {
+        preempt_after: Some(SimDuration::from_millis(10)),
+    });
     assert_eq!(finishes(&r), vec![45, 50]);
 }
 
@@ -146,8 +196,16 @@ fn context_switches_are_charged_and_waited() {
     w.config.context_switch = SimDuration::from_millis(1);
     let r = w.run(fifo());
     assert_eq!(finishes(&r), vec![11, 22]);
-    assert_eq!(r.iter().map(|r| r.wait().unwrap().as_nanos() / MS).collect::<Vec<_>>(), vec![1, 12]);
-    assert_eq!(r.iter().map(|r| r.cpu.as_nanos() / MS).collect::<Vec<_>>(), vec![10, 10]);
+    assert_eq!(
+        r.iter()
+            .map(|r| r.wait().unwrap().as_nanos() / MS)
+            .collect::<Vec<_>>(),
+        vec![1, 12]
+    );
+    assert_eq!(
+        r.iter().map(|r| r.cpu.as_nanos() / MS).collect::<Vec<_>>(),
+        vec![10, 10]
+    );
 }
 
 /// Under `ps`, 4ms and 2ms at 0 share one CPU: the short one ends at 4, the long at 6.
@@ -166,28 +224,52 @@ fn processor_sharing_through_the_engine() {
 /// loop delays every short task past 200ms; with `sleep` in its place, none.
 #[test]
 fn a_blocking_call_stalls_the_whole_event_loop() {
-    let short = vec![Step::Compute(ms(1)), Step::Sleep(ms(10)), Step::Compute(ms(1))];
+    let short = vec![
+        Step::Compute(ms(1)),
+        Step::Sleep(ms(10)),
+        Step::Compute(ms(1)),
+    ];
     for blocker_first in [true, false] {
         for blocking in [true, false] {
-            let pause = if blocking { Step::Block(ms(200)) } else { Step::Sleep(ms(200)) };
-            let w = if blocker_first {
-                World::new().class(at_zero("blocker", 1), vec![pause]).class(at_zero("short", 20), short.clone())
+            let pause = if blocking {
+                Step::Block(ms(200))
             } else {
-                World::new().class(at_zero("short", 20), short.clone()).class(at_zero("blocker", 1), vec![pause])
+                Step::Sleep(ms(200))
+            };
+            let w = if blocker_first {
+                World::new()
+                    .class(at_zero("blocker", 1), vec![pause])
+                    .class(at_zero("short", 20), short.clone())
+            } else {
+                World::new()
+                    .class(at_zero("short", 20), short.clone())
+                    .class(at_zero("blocker", 1), vec![pause])
             };
             let r = w.run(fifo());
-            let shorts: Vec<&TaskRecord> = r.iter().filter(|t| w.config.classes[t.class.0 as usize].name == "short").collect();
+            let shorts: Vec<&TaskRecord> = r
+                .iter()
+                .filter(|t| w.config.classes[t.class.0 as usize].name == "short")
+                .collect();
             assert_eq!(shorts.len(), 20);
             for t in shorts {
                 let turnaround = t.turnaround().unwrap().as_nanos();
                 if blocking {
-                    assert!(turnaround >= 200 * MS, "blocking, first={blocker_first}: {turnaround}");
+                    assert!(
+                        turnaround >= 200 * MS,
+                        "blocking, first={blocker_first}: {turnaround}"
+                    );
                 } else {
-                    assert!(turnaround < 50 * MS, "sleeping, first={blocker_first}: {turnaround}");
+                    assert!(
+                        turnaround < 50 * MS,
+                        "sleeping, first={blocker_first}: {turnaround}"
+                    );
                 }
             }
             // The blocked loop is not computing: no CPU time for the blocker.
-            let blocker = r.iter().find(|t| w.config.classes[t.class.0 as usize].name == "blocker").unwrap();
+            let blocker = r
+                .iter()
+                .find(|t| w.config.classes[t.class.0 as usize].name == "blocker")
+                .unwrap();
             assert_eq!(blocker.cpu, SimDuration::ZERO);
             if blocker_first {
                 // Holding the loop is not waiting for it.
@@ -224,8 +306,17 @@ fn block_holds_one_worker_of_two() {
 /// A disk of capacity 1 serves I/Os one at a time, in order.
 #[test]
 fn device_capacity_queues_io() {
-    let mut w = World::new().class(at_zero("job", 3), vec![Step::Io { duration: ms(10), device: Some(DeviceId(0)) }]);
-    w.config.devices.push(DeviceSpec { name: "disk".into(), capacity: Some(1) });
+    let mut w = World::new().class(
+        at_zero("job", 3),
+        vec![Step::Io {
+            duration: ms(10),
+            device: Some(DeviceId(0)),
+        }],
+    );
+    w.config.devices.push(DeviceSpec {
+        name: "disk".into(),
+        capacity: Some(1),
+    });
     assert_eq!(finishes(&w.run(fifo())), vec![10, 20, 30]);
     w.config.devices[0].capacity = Some(2);
     assert_eq!(finishes(&w.run(fifo())), vec![10, 10, 20]);
@@ -244,7 +335,12 @@ fn device_capacity_queues_io() {
 fn mutex_hands_off_in_order() {
     let mut w = World::new().class(
         at_zero("job", 2),
-        vec![Step::Lock(LockId(0)), Step::Compute(ms(5)), Step::Sleep(ms(5)), Step::Unlock(LockId(0))],
+        vec![
+            Step::Lock(LockId(0)),
+            Step::Compute(ms(5)),
+            Step::Sleep(ms(5)),
+            Step::Unlock(LockId(0)),
+        ],
     );
     w.config.locks = 1;
     let r = w.run(fifo());
@@ -261,12 +357,25 @@ fn mutex_hands_off_in_order() {
 #[test]
 fn spawn_and_join() {
     let w = World::new()
-        .class(at_zero("parent", 1), vec![Step::Spawn { class: ClassId(1), count: 3 }, Step::Join, Step::Compute(ms(1))])
+        .class(
+            at_zero("parent", 1),
+            vec![
+                Step::Spawn {
+                    class: ClassId(1),
+                    count: 3,
+                },
+                Step::Join,
+                Step::Compute(ms(1)),
+            ],
+        )
         .class(ClassSpec::new("child", None), vec![Step::Compute(ms(2))]);
     let r = w.run(fifo());
     assert_eq!(finishes(&r), vec![7, 2, 4, 6]);
     assert_eq!(r[0].suspended.as_nanos() / MS, 6);
-    assert_eq!(r.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 0, 1, 2]);
+    assert_eq!(
+        r.iter().map(|r| r.index).collect::<Vec<_>>(),
+        vec![0, 0, 1, 2]
+    );
 }
 
 /// `yield` sends a task behind the others that are ready.
@@ -276,7 +385,10 @@ fn spawn_and_join() {
 /// ```
 #[test]
 fn yield_goes_to_the_back() {
-    let w = World::new().class(at_zero("job", 2), vec![Step::Compute(ms(1)), Step::Yield, Step::Compute(ms(1))]);
+    let w = World::new().class(
+        at_zero("job", 2),
+        vec![Step::Compute(ms(1)), Step::Yield, Step::Compute(ms(1))],
+    );
     assert_eq!(finishes(&w.run(fifo())), vec![3, 4]);
 }
 
@@ -284,16 +396,35 @@ fn yield_goes_to_the_back() {
 #[test]
 fn same_instant_arrivals_in_class_order() {
     let w = World::new()
-        .class(ClassSpec::new("first", Some(Arrival::At { times: vec![SimDuration::from_millis(5)] })), vec![Step::Compute(ms(1))])
+        .class(
+            ClassSpec::new(
+                "first",
+                Some(Arrival::At {
+                    times: vec![SimDuration::from_millis(5)],
+                }),
+            ),
+            vec![Step::Compute(ms(1))],
+        )
         .class(at_zero("warm", 1), vec![Step::Compute(ms(5))])
-        .class(ClassSpec::new("second", Some(Arrival::At { times: vec![SimDuration::from_millis(5)] })), vec![Step::Compute(ms(1))]);
+        .class(
+            ClassSpec::new(
+                "second",
+                Some(Arrival::At {
+                    times: vec![SimDuration::from_millis(5)],
+                }),
+            ),
+            vec![Step::Compute(ms(1))],
+        );
     assert_eq!(finishes(&w.run(fifo())), vec![6, 5, 7]);
 }
 
 /// A trailing sleep ends the task when the sleep ends.
 #[test]
 fn completion_is_the_end_of_the_last_step() {
-    let w = World::new().class(at_zero("job", 1), vec![Step::Compute(ms(1)), Step::Sleep(ms(9))]);
+    let w = World::new().class(
+        at_zero("job", 1),
+        vec![Step::Compute(ms(1)), Step::Sleep(ms(9))],
+    );
     let r = w.run(fifo());
     assert_eq!(finishes(&r), vec![10]);
     assert_eq!(r[0].wait(), Some(SimDuration::ZERO));
@@ -319,7 +450,13 @@ fn max_time_reports_unfinished_tasks() {
 #[test]
 fn closed_clients_resubmit_after_thinking() {
     let mut w = World::new().class(
-        ClassSpec::new("req", Some(Arrival::Closed { clients: 2, think: ms(5) })),
+        ClassSpec::new(
+            "req",
+            Some(Arrival::Closed {
+                clients: 2,
+                think: ms(5),
+            }),
+        ),
         vec![Step::Compute(ms(10))],
     );
     w.config.horizon = SimTime(40 * MS);
@@ -335,9 +472,23 @@ fn hand_written_misuse_is_an_error() {
     let mut w = World::new().class(at_zero("job", 1), vec![Step::Unlock(LockId(0))]);
     w.config.locks = 1;
     let programs = Programs::compile(&w.programs);
-    let err = run(&w.config, &programs, fifo().build(1), &mut Records::default()).unwrap_err();
+    let err = run(
+        &w.config,
+        &programs,
+        fifo().build(1),
+        &mut Records::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, SimError::UnlockNotHeld { .. }), "{err}");
     let w = World::new().class(at_zero("job", 1), vec![Step::Lock(LockId(3))]);
     let programs = Programs::compile(&w.programs);
-    assert!(run(&w.config, &programs, fifo().build(1), &mut Records::default()).is_err());
+    assert!(
+        run(
+            &w.config,
+            &programs,
+            fifo().build(1),
+            &mut Records::default()
+        )
+        .is_err()
+    );
 }

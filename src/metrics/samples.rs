@@ -20,7 +20,14 @@ pub struct Samples {
 
 impl Default for Samples {
     fn default() -> Self {
-        Samples { exact: Vec::new(), sorted: true, histogram: None, count: 0, sum: 0, max: 0 }
+        Samples {
+            exact: Vec::new(),
+            sorted: true,
+            histogram: None,
+            count: 0,
+            sum: 0,
+            max: 0,
+        }
     }
 }
 

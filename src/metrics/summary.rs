@@ -124,16 +124,31 @@ impl Accumulator {
         }
     }
 
-    fn summarise(mut self, busy_ns: f64, cpus: u32, window: &Window, stats: &RunStats) -> ClassSummary {
+    fn summarise(
+        mut self,
+        busy_ns: f64,
+        cpus: u32,
+        window: &Window,
+        stats: &RunStats,
+    ) -> ClassSummary {
         let secs = |ns: u64| ns as f64 / 1e9;
         let window_s = window.seconds();
         let mut quantile = |q| self.latency.quantile(q).map(secs);
-        let (p50, p90, p99, p999) = (quantile(0.5), quantile(0.9), quantile(0.99), quantile(0.999));
+        let (p50, p90, p99, p999) = (
+            quantile(0.5),
+            quantile(0.9),
+            quantile(0.99),
+            quantile(0.999),
+        );
         ClassSummary {
             arrived: self.arrived,
             completed: self.completed,
             unfinished: self.arrived - self.completed,
-            throughput_per_s: if window_s > 0.0 { self.completions_in_window as f64 / window_s } else { 0.0 },
+            throughput_per_s: if window_s > 0.0 {
+                self.completions_in_window as f64 / window_s
+            } else {
+                0.0
+            },
             latency_mean_s: self.latency.mean().map(|m| m / 1e9),
             latency_p50_s: p50,
             latency_p90_s: p90,
@@ -142,9 +157,15 @@ impl Accumulator {
             latency_max_s: self.latency.max().map(secs),
             response_mean_s: self.response.mean().map(|m| m / 1e9),
             response_p99_s: self.response.quantile(0.99).map(secs),
-            wait_mean_s: (self.completed > 0).then(|| self.wait_sum as f64 / self.completed as f64 / 1e9),
-            slowdown_mean: (self.slowdown_n > 0).then(|| self.slowdown_sum / self.slowdown_n as f64),
-            cpu_utilization: if window_s > 0.0 { busy_ns / (f64::from(cpus) * window_s * 1e9) } else { 0.0 },
+            wait_mean_s: (self.completed > 0)
+                .then(|| self.wait_sum as f64 / self.completed as f64 / 1e9),
+            slowdown_mean: (self.slowdown_n > 0)
+                .then(|| self.slowdown_sum / self.slowdown_n as f64),
+            cpu_utilization: if window_s > 0.0 {
+                busy_ns / (f64::from(cpus) * window_s * 1e9)
+            } else {
+                0.0
+            },
             context_switches: self.switches,
             preemptions: self.preemptions,
             fairness_jain: (self.jain_n > 0 && self.jain_sum_sq > 0.0)

@@ -41,7 +41,10 @@ pub struct SliceQueue {
 impl SliceQueue {
     /// A queue whose dispatches run for `slice` (or until they suspend).
     pub fn new(slice: Option<SimDuration>) -> Self {
-        SliceQueue { queue: VecDeque::new(), slice }
+        SliceQueue {
+            queue: VecDeque::new(),
+            slice,
+        }
     }
 
     /// Queues `task` as `why` says.
@@ -55,7 +58,10 @@ impl SliceQueue {
     /// The head of the queue, with its slice (or the rest of it).
     pub fn pick(&mut self) -> Option<Dispatch> {
         let (task, left) = self.queue.pop_front()?;
-        Some(Dispatch { task, slice: left.or(self.slice) })
+        Some(Dispatch {
+            task,
+            slice: left.or(self.slice),
+        })
     }
 
     /// Queued tasks.
@@ -78,7 +84,9 @@ pub struct Fifo {
 impl Fifo {
     /// A FIFO loop, with forced preemption after `preempt_after` if set.
     pub fn new(preempt_after: Option<SimDuration>) -> Self {
-        Fifo { queue: SliceQueue::new(preempt_after) }
+        Fifo {
+            queue: SliceQueue::new(preempt_after),
+        }
     }
 }
 
@@ -122,7 +130,10 @@ mod tests {
     fn preempt_after_gives_every_dispatch_a_slice() {
         let mut p = Fifo::new(Some(GO_PREEMPT_AFTER));
         p.enqueue(ready(0, 0, 50), Ready::Arrived);
-        assert_eq!(p.pick(CpuId(0), SimTime::ZERO).unwrap().slice, Some(GO_PREEMPT_AFTER));
+        assert_eq!(
+            p.pick(CpuId(0), SimTime::ZERO).unwrap().slice,
+            Some(GO_PREEMPT_AFTER)
+        );
         assert!(!p.preemptive());
     }
 }

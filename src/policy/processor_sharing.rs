@@ -43,7 +43,9 @@ impl PartialOrd for Tag {
 }
 impl Ord for Tag {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.finish.total_cmp(&other.finish).then(self.seq.cmp(&other.seq))
+        self.finish
+            .total_cmp(&other.finish)
+            .then(self.seq.cmp(&other.seq))
     }
 }
 
@@ -89,7 +91,11 @@ impl ProcessorSharing {
     pub fn advance(&mut self, now: SimTime) -> (SimTime, f64) {
         let from = self.last_update;
         let elapsed = (now - from).as_nanos() as f64;
-        let rate = if self.tags.is_empty() { 0.0 } else { self.rate() };
+        let rate = if self.tags.is_empty() {
+            0.0
+        } else {
+            self.rate()
+        };
         self.virtual_ns += elapsed * rate;
         self.last_update = now;
         (from, rate)

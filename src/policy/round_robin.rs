@@ -30,7 +30,9 @@ pub struct RoundRobin {
 impl RoundRobin {
     /// Round robin with slices of `quantum`.
     pub fn new(quantum: SimDuration) -> Self {
-        RoundRobin { queue: SliceQueue::new(Some(quantum)) }
+        RoundRobin {
+            queue: SliceQueue::new(Some(quantum)),
+        }
     }
 }
 

@@ -55,10 +55,20 @@ pub const TASK_COLUMNS: [&str; 14] = [
 ];
 
 /// Writes `summary.csv`: one row per policy x replication x class, then `*`.
-pub fn write_summary<W: Write>(out: W, scenario: &Scenario, result: &BatchResult) -> csv::Result<()> {
+pub fn write_summary<W: Write>(
+    out: W,
+    scenario: &Scenario,
+    result: &BatchResult,
+) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(SUMMARY_COLUMNS)?;
-    let class_names: Vec<&str> = scenario.base.classes.iter().map(|c| c.name.as_str()).chain(["*"]).collect();
+    let class_names: Vec<&str> = scenario
+        .base
+        .classes
+        .iter()
+        .map(|c| c.name.as_str())
+        .chain(["*"])
+        .collect();
     for cell in &result.cells {
         let label = &scenario.policies[cell.policy].label;
         for (s, class) in cell.summaries.iter().zip(&class_names) {

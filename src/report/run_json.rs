@@ -43,7 +43,12 @@ pub struct RunInfo<'a> {
 
 impl<'a> RunInfo<'a> {
     /// Describes `result`, a run of `scenario` started by `command_line`.
-    pub fn new(scenario: &'a Scenario, result: &BatchResult, command_line: &'a [String], tasks_csv: bool) -> Self {
+    pub fn new(
+        scenario: &'a Scenario,
+        result: &BatchResult,
+        command_line: &'a [String],
+        tasks_csv: bool,
+    ) -> Self {
         let wall = result.wall.as_secs_f64();
         let per_second = |n: u64| if wall > 0.0 { n as f64 / wall } else { 0.0 };
         RunInfo {

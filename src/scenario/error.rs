@@ -17,12 +17,18 @@ pub struct ScenarioError {
     pub location: Option<(usize, usize)>,
     /// What is wrong and what was expected.
     pub message: String,
+    span: Option<Range<usize>>,
     rendered: String,
 }
 
 impl ScenarioError {
     /// An error at byte `span` of `source`, the text of `file`.
-    pub fn at(file: &str, source: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+    pub fn at(
+        file: &str,
+        source: &str,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
         let message = message.into();
         let Some(span) = span.filter(|s| s.start <= source.len()) else {
             return Self::general(file, message);
@@ -32,17 +38,39 @@ impl ScenarioError {
         let files = SimpleFile::new(file, source);
         let diagnostic = Diagnostic::error()
             .with_message(&message)
-            .with_labels(vec![Label::primary((), span)]);
+            .with_labels(vec![Label::primary((), span.clone())]);
         let rendered = term::emit_into_string(&Config::default(), &files, &diagnostic)
             .unwrap_or_else(|_| format!("error: {message}\n  --> {file}:{line}:{col}\n"));
-        ScenarioError { file: file.to_string(), location: Some((line, col)), message, rendered }
+        ScenarioError {
+            file: file.to_string(),
+            location: Some((line, col)),
+            message,
+            span: Some(span),
+            rendered,
+        }
+    }
+
+    /// The same error in `source` (where its location lies), shown as `file`,
+    /// with `note` appended to the message.
+    pub fn renamed(self, file: &str, source: &str, note: &str) -> Self {
+        let message = format!("{}{note}", self.message);
+        match self.span {
+            Some(span) => ScenarioError::at(file, source, Some(span), message),
+            None => ScenarioError::general(file, message),
+        }
     }
 
     /// An error about `file` as a whole, or an argument, without a location.
     pub fn general(file: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         let rendered = format!("error: {file}: {message}\n");
-        ScenarioError { file: file.to_string(), location: None, message, rendered }
+        ScenarioError {
+            file: file.to_string(),
+            location: None,
+            message,
+            span: None,
+            rendered,
+        }
     }
 }
 

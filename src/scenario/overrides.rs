@@ -25,13 +25,21 @@ impl FromStr for Override {
         let (path, value) = s
             .split_once('=')
             .ok_or_else(|| format!("--set {s}: expected PATH=VALUE, like machine.cpus=4"))?;
-        let path: Vec<String> = path.trim().split('.').map(|p| p.trim().to_string()).collect();
+        let path: Vec<String> = path
+            .trim()
+            .split('.')
+            .map(|p| p.trim().to_string())
+            .collect();
         if path.iter().any(String::is_empty) {
             return Err(format!("--set {s}: the path has an empty part"));
         }
         let raw = value.trim();
         let value = raw.parse::<Value>().unwrap_or_else(|_| Value::from(raw));
-        Ok(Override { path, value, text: s.to_string() })
+        Ok(Override {
+            path,
+            value,
+            text: s.to_string(),
+        })
     }
 }
 
@@ -92,18 +100,35 @@ fn set(table: &mut dyn TableLike, path: &[String], value: Value) -> Result<(), S
         return set(element, rest, value);
     }
     if let Some(array) = item.as_array_mut() {
+        // An inline array (`program = [ "yield", { compute = "1ms" } ]`): every
+        // element counts for an index; tables also match by name.
         let (selector, rest) = rest.split_first().expect("checked above");
-        let names: Vec<String> = array.iter().filter_map(|v| v.as_inline_table()).map(|t| describe(t)).collect();
-        let found = array
-            .iter_mut()
-            .filter_map(|v| v.as_inline_table_mut())
+        let position = array
+            .iter()
             .enumerate()
-            .find(|(i, t)| matches(*t, selector, *i));
-        let (_, element) = found.ok_or_else(|| no_element(key, selector, &names))?;
+            .position(|(i, v)| match v.as_inline_table() {
+                Some(t) => matches(t, selector, i),
+                None => selector.parse::<usize>() == Ok(i),
+            });
+        let Some(i) = position else {
+            return Err(format!(
+                "no element `{selector}` in `{key}`, which has {} (index from 0)",
+                array.len()
+            ));
+        };
+        let element = array.get_mut(i).expect("position is in range");
         if rest.is_empty() {
-            return Err(format!("name a key of {key} `{selector}`"));
+            let decor = element.decor().clone();
+            *element = value;
+            *element.decor_mut() = decor;
+            return Ok(());
         }
-        return set(element, rest, value);
+        return match element.as_inline_table_mut() {
+            Some(t) => set(t, rest, value),
+            None => Err(format!(
+                "element {selector} of `{key}` is a value, not a table"
+            )),
+        };
     }
     match item.as_table_like_mut() {
         Some(inner) => set(inner, rest, value),
@@ -118,7 +143,9 @@ fn text_of(t: &dyn TableLike, key: &str) -> Option<String> {
 /// Whether the array element `t` at `index` is the one `selector` names: by
 /// `name`, `label` or `kind`, or by its index.
 fn matches(t: &dyn TableLike, selector: &str, index: usize) -> bool {
-    ["name", "label", "kind"].iter().any(|k| text_of(t, k).as_deref() == Some(selector))
+    ["name", "label", "kind"]
+        .iter()
+        .any(|k| text_of(t, k).as_deref() == Some(selector))
         || selector.parse::<usize>() == Ok(index)
 }
 
@@ -130,7 +157,10 @@ fn describe(t: &dyn TableLike) -> String {
 }
 
 fn no_element(key: &str, selector: &str, names: &[String]) -> String {
-    format!("no [[{key}]] named `{selector}` (there are: {})", names.join(", "))
+    format!(
+        "no [[{key}]] named `{selector}` (there are: {})",
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -159,25 +189,52 @@ program = [ { compute = "1ms" } ]
 
     #[test]
     fn sets_plain_nested_and_named_values_in_place() {
-        let out = set_all(&["machine.cpus=4", "task.web.arrival.rate=800", "policy.rr.quantum=1ms", "seed=7"]).unwrap();
+        let out = set_all(&[
+            "machine.cpus=4",
+            "task.web.arrival.rate=800",
+            "policy.rr.quantum=1ms",
+            "seed=7",
+        ])
+        .unwrap();
         assert!(out.contains("cpus = 4"), "{out}");
         assert!(out.contains("rate = 800"), "{out}");
         assert!(out.contains("quantum = \"1ms\""), "{out}");
         assert!(out.contains("seed = 7"), "{out}");
-        // Unchanged lines keep their places.
-        assert_eq!(out.lines().position(|l| l.starts_with("[[task]]")), DOC.lines().position(|l| l.starts_with("[[task]]")));
+        // Edits of existing values keep every line in its place.
+        let edited = set_all(&[
+            "machine.cpus=4",
+            "task.web.arrival.rate=800",
+            "policy.rr.quantum=1ms",
+        ])
+        .unwrap();
+        assert_eq!(edited.lines().count(), DOC.lines().count());
+        assert_eq!(
+            edited.lines().position(|l| l.starts_with("[[task]]")),
+            DOC.lines().position(|l| l.starts_with("[[task]]"))
+        );
     }
 
     #[test]
     fn by_kind_and_by_index() {
-        assert!(set_all(&["policy.round-robin.quantum=\"2ms\""]).unwrap().contains("quantum = \"2ms\""));
-        assert!(set_all(&["policy.0.quantum=\"3ms\""]).unwrap().contains("quantum = \"3ms\""));
+        assert!(
+            set_all(&["policy.round-robin.quantum=\"2ms\""])
+                .unwrap()
+                .contains("quantum = \"2ms\"")
+        );
+        assert!(
+            set_all(&["policy.0.quantum=\"3ms\""])
+                .unwrap()
+                .contains("quantum = \"3ms\"")
+        );
     }
 
     #[test]
     fn unknown_elements_are_named() {
         let err = set_all(&["task.nope.priority=1"]).unwrap_err();
-        assert!(err.contains("no [[task]] named `nope`") && err.contains("web"), "{err}");
+        assert!(
+            err.contains("no [[task]] named `nope`") && err.contains("web"),
+            "{err}"
+        );
         assert!("novalue".parse::<Override>().is_err());
     }
 }

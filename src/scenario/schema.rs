@@ -160,15 +160,24 @@ pub struct RawArrival {
 pub enum RawStep {
     Compute(Dist),
     Sleep(Dist),
-    Io { duration: Dist, device: Option<String> },
+    Io {
+        duration: Dist,
+        device: Option<String>,
+    },
     Block(Dist),
     Yield,
     Join,
-    Spawn { class: String, count: u32 },
+    Spawn {
+        class: String,
+        count: u32,
+    },
     Call(String),
     Lock(String),
     Unlock(String),
-    Repeat { times: u32, body: Vec<Spanned<RawStep>> },
+    Repeat {
+        times: u32,
+        body: Vec<Spanned<RawStep>>,
+    },
 }
 
 const STEP_KINDS: &str = "compute, sleep, io, block, spawn, call, lock, unlock, repeat, or the strings \"yield\" and \"join\"";
@@ -192,7 +201,9 @@ impl<'de> Deserialize<'de> for RawStep {
                 }
             }
             fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<RawStep, A::Error> {
-                Err(de::Error::custom(format!("a step cannot be an array; expected a table with one of {STEP_KINDS}")))
+                Err(de::Error::custom(format!(
+                    "a step cannot be an array; expected a table with one of {STEP_KINDS}"
+                )))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawStep, A::Error> {
                 let mut main: Option<(String, RawStep)> = None;
@@ -215,13 +226,22 @@ impl<'de> Deserialize<'de> for RawStep {
                         }
                         "compute" => RawStep::Compute(map.next_value()?),
                         "sleep" => RawStep::Sleep(map.next_value()?),
-                        "io" => RawStep::Io { duration: map.next_value()?, device: None },
+                        "io" => RawStep::Io {
+                            duration: map.next_value()?,
+                            device: None,
+                        },
                         "block" => RawStep::Block(map.next_value()?),
-                        "spawn" => RawStep::Spawn { class: map.next_value()?, count: 1 },
+                        "spawn" => RawStep::Spawn {
+                            class: map.next_value()?,
+                            count: 1,
+                        },
                         "call" => RawStep::Call(map.next_value()?),
                         "lock" => RawStep::Lock(map.next_value()?),
                         "unlock" => RawStep::Unlock(map.next_value()?),
-                        "repeat" => RawStep::Repeat { times: map.next_value()?, body: Vec::new() },
+                        "repeat" => RawStep::Repeat {
+                            times: map.next_value()?,
+                            body: Vec::new(),
+                        },
                         other => {
                             return Err(de::Error::custom(format!(
                                 "unknown step key `{other}`, expected one of {STEP_KINDS}"
@@ -236,10 +256,14 @@ impl<'de> Deserialize<'de> for RawStep {
                     main = Some((key, step));
                 }
                 let Some((kind, mut step)) = main else {
-                    return Err(de::Error::custom(format!("a step needs one of {STEP_KINDS}")));
+                    return Err(de::Error::custom(format!(
+                        "a step needs one of {STEP_KINDS}"
+                    )));
                 };
                 let misplaced = |what: &str, owner: &str| {
-                    de::Error::custom(format!("`{what}` belongs to {owner} steps, not to `{kind}`"))
+                    de::Error::custom(format!(
+                        "`{what}` belongs to {owner} steps, not to `{kind}`"
+                    ))
                 };
                 match &mut step {
                     RawStep::Io { device: d, .. } => *d = device.take(),
@@ -250,7 +274,9 @@ impl<'de> Deserialize<'de> for RawStep {
                     }
                     RawStep::Repeat { body: b, .. } => {
                         *b = body.take().ok_or_else(|| {
-                            de::Error::custom("a repeat step needs a body: { repeat = 3, body = [ ... ] }")
+                            de::Error::custom(
+                                "a repeat step needs a body: { repeat = 3, body = [ ... ] }",
+                            )
                         })?;
                     }
                     _ => {}

@@ -52,17 +52,28 @@ pub enum Step {
 enum Instr {
     Compute(Dist),
     Sleep(Dist),
-    Io { duration: Dist, device: Option<DeviceId> },
+    Io {
+        duration: Dist,
+        device: Option<DeviceId>,
+    },
     Block(Dist),
     Yield,
-    Spawn { class: ClassId, count: u32 },
+    Spawn {
+        class: ClassId,
+        count: u32,
+    },
     Join,
     Lock(LockId),
     Unlock(LockId),
     /// Enter a loop of `times` iterations; `exit` is the index after its `LoopEnd`.
-    LoopStart { times: u32, exit: u32 },
+    LoopStart {
+        times: u32,
+        exit: u32,
+    },
     /// Back to `body` (the index after the `LoopStart`) while iterations remain.
-    LoopEnd { body: u32 },
+    LoopEnd {
+        body: u32,
+    },
 }
 
 /// Every class's program, compiled.
@@ -121,7 +132,10 @@ impl Programs {
 fn emit(steps: &[Step], all: &[Vec<Step>], out: &mut Vec<Instr>, depth: usize) {
     // Validation refuses recursion through `call`; the depth guard keeps a
     // library user who skips validation from overflowing the stack.
-    assert!(depth < 256, "call nesting too deep: recursion through `call`?");
+    assert!(
+        depth < 256,
+        "call nesting too deep: recursion through `call`?"
+    );
     for step in steps {
         match step {
             Step::Compute(d) => out.push(Instr::Compute(d.clone())),
@@ -132,18 +146,29 @@ fn emit(steps: &[Step], all: &[Vec<Step>], out: &mut Vec<Instr>, depth: usize) {
             }),
             Step::Block(d) => out.push(Instr::Block(d.clone())),
             Step::Yield => out.push(Instr::Yield),
-            Step::Spawn { class, count } => out.push(Instr::Spawn { class: *class, count: *count }),
+            Step::Spawn { class, count } => out.push(Instr::Spawn {
+                class: *class,
+                count: *count,
+            }),
             Step::Join => out.push(Instr::Join),
             Step::Lock(l) => out.push(Instr::Lock(*l)),
             Step::Unlock(l) => out.push(Instr::Unlock(*l)),
             Step::Call(class) => emit(&all[class.0 as usize], all, out, depth + 1),
             Step::Repeat { times, body } => {
                 let start = out.len();
-                out.push(Instr::LoopStart { times: *times, exit: 0 });
+                out.push(Instr::LoopStart {
+                    times: *times,
+                    exit: 0,
+                });
                 emit(body, all, out, depth + 1);
-                out.push(Instr::LoopEnd { body: start as u32 + 1 });
+                out.push(Instr::LoopEnd {
+                    body: start as u32 + 1,
+                });
                 let exit = out.len() as u32;
-                out[start] = Instr::LoopStart { times: *times, exit };
+                out[start] = Instr::LoopStart {
+                    times: *times,
+                    exit,
+                };
             }
         }
     }
@@ -153,7 +178,11 @@ impl Workload for Programs {
     type Task = ProgramTask;
 
     fn start(&self, class: ClassId) -> ProgramTask {
-        ProgramTask { class: class.0, pc: 0, loops: Vec::new() }
+        ProgramTask {
+            class: class.0,
+            pc: 0,
+            loops: Vec::new(),
+        }
     }
 
     fn resume(&self, task: &mut ProgramTask, cx: &mut Cx<'_>) -> Request {
@@ -167,12 +196,18 @@ impl Workload for Programs {
                 Instr::Compute(d) => return Request::Compute(cx.sample(d)),
                 Instr::Sleep(d) => return Request::Sleep(cx.sample(d)),
                 Instr::Io { duration, device } => {
-                    return Request::Io { device: *device, duration: cx.sample(duration) };
+                    return Request::Io {
+                        device: *device,
+                        duration: cx.sample(duration),
+                    };
                 }
                 Instr::Block(d) => return Request::Block(cx.sample(d)),
                 Instr::Yield => return Request::Yield,
                 Instr::Spawn { class, count } => {
-                    return Request::Spawn { class: *class, count: *count };
+                    return Request::Spawn {
+                        class: *class,
+                        count: *count,
+                    };
                 }
                 Instr::Join => return Request::Join,
                 Instr::Lock(l) => return Request::Lock(*l),
@@ -201,7 +236,7 @@ impl Workload for Programs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{stream, Purpose};
+    use crate::rng::{Purpose, stream};
     use crate::time::{SimDuration, SimTime};
 
     fn ms(n: u64) -> Dist {
@@ -231,11 +266,17 @@ mod tests {
                 times: 2,
                 body: vec![
                     Step::Compute(ms(1)),
-                    Step::Repeat { times: 2, body: vec![Step::Yield] },
+                    Step::Repeat {
+                        times: 2,
+                        body: vec![Step::Yield],
+                    },
                     Step::Call(ClassId(1)),
                 ],
             },
-            Step::Repeat { times: 0, body: vec![Step::Join] },
+            Step::Repeat {
+                times: 0,
+                body: vec![Step::Join],
+            },
             Step::Compute(ms(2)),
         ];
         let programs = Programs::compile(&[main, helper]);
@@ -262,8 +303,14 @@ mod tests {
     fn mean_cpu_counts_loops_calls_and_spawns() {
         let child = vec![Step::Compute(ms(3))];
         let main = vec![
-            Step::Repeat { times: 4, body: vec![Step::Compute(ms(1))] },
-            Step::Spawn { class: ClassId(1), count: 2 },
+            Step::Repeat {
+                times: 4,
+                body: vec![Step::Compute(ms(1))],
+            },
+            Step::Spawn {
+                class: ClassId(1),
+                count: 2,
+            },
             Step::Call(ClassId(1)),
         ];
         let programs = Programs::compile(&[main, child]);

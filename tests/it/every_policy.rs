@@ -89,7 +89,12 @@ const OPEN: [&str; 5] = ["web", "batch", "tick", "fanout", "locker"];
 
 /// The CPU demand of task `index` of an open class, replayed from its own
 /// stream without the engine.
-fn replayed_demand(s: &corosim::scenario::Scenario, seed: u64, class: ClassId, index: u64) -> SimDuration {
+fn replayed_demand(
+    s: &corosim::scenario::Scenario,
+    seed: u64,
+    class: ClassId,
+    index: u64,
+) -> SimDuration {
     let programs = s.compile();
     let mut rng = rng::stream(seed, class.0, Purpose::Steps);
     let mut position = rng::task_region_start(index);
@@ -116,11 +121,23 @@ fn no_task_lost_and_cpu_time_equals_demand() {
             let tasks = cell.tasks.as_ref().unwrap();
             let mut seen = BTreeMap::new();
             for t in tasks {
-                assert!(seen.insert((t.class, t.index), ()).is_none(), "{label}: task reported twice");
-                assert!(t.finish.is_some(), "{label}: {:?} never finished", (t.class, t.index));
+                assert!(
+                    seen.insert((t.class, t.index), ()).is_none(),
+                    "{label}: task reported twice"
+                );
+                assert!(
+                    t.finish.is_some(),
+                    "{label}: {:?} never finished",
+                    (t.class, t.index)
+                );
                 let name = &s.base.classes[t.class.0 as usize].name;
                 if OPEN.contains(&name.as_str()) {
-                    assert_eq!(t.cpu, replayed_demand(&s, cell.seed, t.class, t.index), "{label}: {name}#{}", t.index);
+                    assert_eq!(
+                        t.cpu,
+                        replayed_demand(&s, cell.seed, t.class, t.index),
+                        "{label}: {name}#{}",
+                        t.index
+                    );
                 }
                 let wait = t.wait().expect("finished");
                 assert_eq!(wait + t.cpu + t.suspended, t.turnaround().unwrap());
@@ -128,7 +145,12 @@ fn no_task_lost_and_cpu_time_equals_demand() {
             // Indices are dense per class: nothing skipped.
             for (c, _) in s.base.classes.iter().enumerate() {
                 let n = tasks.iter().filter(|t| t.class.0 as usize == c).count() as u64;
-                assert!(tasks.iter().filter(|t| t.class.0 as usize == c).all(|t| t.index < n));
+                assert!(
+                    tasks
+                        .iter()
+                        .filter(|t| t.class.0 as usize == c)
+                        .all(|t| t.index < n)
+                );
             }
             let all = cell.summaries.last().unwrap();
             assert_eq!(all.unfinished, 0, "{label}");
@@ -160,7 +182,11 @@ fn identical_workload_under_every_policy() {
         let reference = fingerprint(cells[0]);
         assert!(reference.0.len() > 300);
         for c in &cells[1..] {
-            assert!(fingerprint(c) == reference, "{} saw another workload", s.policies[c.policy].label);
+            assert!(
+                fingerprint(c) == reference,
+                "{} saw another workload",
+                s.policies[c.policy].label
+            );
         }
     }
     // Different replications differ.
@@ -173,7 +199,14 @@ fn byte_identical_outputs_when_run_again() {
     let first = csv_bytes(&s, &run(&s));
     let second = csv_bytes(&s, &run(&s));
     assert!(first == second);
-    let parallel = corosim::batch::run(&s, &corosim::batch::BatchOptions { jobs: Some(2), task_rows: corosim::batch::TaskRows::Always }).unwrap();
+    let parallel = corosim::batch::run(
+        &s,
+        &corosim::batch::BatchOptions {
+            jobs: Some(2),
+            task_rows: corosim::batch::TaskRows::Always,
+        },
+    )
+    .unwrap();
     assert!(csv_bytes(&s, &parallel) == first);
 }
 
@@ -207,7 +240,12 @@ fn work_conserving_policies_never_idle_a_cpu_while_a_task_is_ready() {
             engine::run(&config, &programs, p.config.build(config.cpus), &mut check).unwrap();
             assert!(check.instants > 1000);
             if info.work_conserving {
-                assert!(check.violations.is_empty(), "{} on {cpus} CPUs idled at {:?}", p.label, &check.violations[..3.min(check.violations.len())]);
+                assert!(
+                    check.violations.is_empty(),
+                    "{} on {cpus} CPUs idled at {:?}",
+                    p.label,
+                    &check.violations[..3.min(check.violations.len())]
+                );
             }
         }
     }

@@ -12,7 +12,14 @@ pub fn scenario(text: &str) -> Scenario {
 
 /// Runs every policy x replication, keeping task records.
 pub fn run(s: &Scenario) -> BatchResult {
-    batch::run(s, &BatchOptions { jobs: Some(1), task_rows: TaskRows::Always }).expect("run succeeds")
+    batch::run(
+        s,
+        &BatchOptions {
+            jobs: Some(1),
+            task_rows: TaskRows::Always,
+        },
+    )
+    .expect("run succeeds")
 }
 
 /// `summary.csv` and `tasks.csv` as bytes.

@@ -22,13 +22,23 @@ fn replication_means(text: &str) -> Vec<Vec<f64>> {
 
 fn run_lean(s: &corosim::scenario::Scenario) -> corosim::batch::BatchResult {
     use corosim::batch::{BatchOptions, TaskRows};
-    corosim::batch::run(s, &BatchOptions { jobs: None, task_rows: TaskRows::Never }).unwrap()
+    corosim::batch::run(
+        s,
+        &BatchOptions {
+            jobs: None,
+            task_rows: TaskRows::Never,
+        },
+    )
+    .unwrap()
 }
 
 /// M/M/1 under FIFO: E[T] = 1 / (mu - lambda) (Kleinrock, Queueing Systems
 /// vol. 1, eq. 3.26). mu = 1000/s; loads 0.5 and 0.8.
 #[test]
-#[cfg_attr(debug_assertions, ignore = "long statistical run: use cargo test --release")]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "long statistical run: use cargo test --release"
+)]
 fn mm1_fifo_mean_latency() {
     for (rate, expected) in [(500.0, 0.002), (800.0, 0.005)] {
         let text = format!(
@@ -49,8 +59,14 @@ program = [ {{ compute = {{ exp = "1ms" }} }} ]
         let means = &replication_means(&text)[0];
         let (mean, half) = mean_ci99(means);
         eprintln!("M/M/1 rate {rate}: {mean:.6} +- {half:.6} s, theory {expected}");
-        assert!((mean - expected).abs() <= half, "rate {rate}: {mean} +- {half}, theory {expected}");
-        assert!(half < 0.05 * expected, "interval too wide to mean anything: {half}");
+        assert!(
+            (mean - expected).abs() <= half,
+            "rate {rate}: {mean} +- {half}, theory {expected}"
+        );
+        assert!(
+            half < 0.05 * expected,
+            "interval too wide to mean anything: {half}"
+        );
     }
 }
 
@@ -62,7 +78,10 @@ program = [ {{ compute = {{ exp = "1ms" }} }} ]
 /// which shows the workload is far from exponential. Round robin with a
 /// quantum of a twentieth of the mean service approaches PS (within 5%).
 #[test]
-#[cfg_attr(debug_assertions, ignore = "long statistical run: use cargo test --release")]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "long statistical run: use cargo test --release"
+)]
 fn mg1_processor_sharing_is_insensitive() {
     let text = r#"
 name = "mg1-ps"
@@ -87,10 +106,21 @@ program = [ { compute = { hyperexp = { p = [0.9, 0.1], means = ["500us", "5.5ms"
     // E[S^2] = 2 (0.9 * 0.5ms^2 + 0.1 * 5.5ms^2) = 6.5e-6 s^2.
     let fifo_theory = 0.001 + 700.0 * 6.5e-6 / (2.0 * 0.3);
     let (ps, ps_half) = mean_ci99(&means[0]);
-    assert!((ps - ps_theory).abs() <= ps_half, "ps: {ps} +- {ps_half}, theory {ps_theory}");
+    assert!(
+        (ps - ps_theory).abs() <= ps_half,
+        "ps: {ps} +- {ps_half}, theory {ps_theory}"
+    );
     let (fifo, fifo_half) = mean_ci99(&means[1]);
-    assert!((fifo - fifo_theory).abs() <= fifo_half, "fifo: {fifo} +- {fifo_half}, theory {fifo_theory}");
+    assert!(
+        (fifo - fifo_theory).abs() <= fifo_half,
+        "fifo: {fifo} +- {fifo_half}, theory {fifo_theory}"
+    );
     let (rr, rr_half) = mean_ci99(&means[2]);
-    eprintln!("M/G/1: ps {ps:.6} +- {ps_half:.6} (theory {ps_theory:.6}); fifo {fifo:.6} +- {fifo_half:.6} (theory {fifo_theory:.6}); rr {rr:.6} +- {rr_half:.6}");
-    assert!((rr - ps_theory).abs() <= rr_half + 0.05 * ps_theory, "rr: {rr} +- {rr_half}, ps theory {ps_theory}");
+    eprintln!(
+        "M/G/1: ps {ps:.6} +- {ps_half:.6} (theory {ps_theory:.6}); fifo {fifo:.6} +- {fifo_half:.6} (theory {fifo_theory:.6}); rr {rr:.6} +- {rr_half:.6}"
+    );
+    assert!(
+        (rr - ps_theory).abs() <= rr_half + 0.05 * ps_theory,
+        "rr: {rr} +- {rr_half}, ps theory {ps_theory}"
+    );
 }
