@@ -199,18 +199,23 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         let result = batch::run(scenario, &options)
             .with_context(|| format!("running {}", scenario.file.display()))?;
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        // run.json is written last and marks a complete run: remove the
+        // previous run's files first, so a run interrupted while writing never
+        // leaves old and new files side by side looking complete.
+        for stale in ["run.json", "summary.csv", "tasks.csv"] {
+            let path = dir.join(stale);
+            if path.exists() {
+                fs::remove_file(&path)
+                    .with_context(|| format!("removing the previous {}", path.display()))?;
+            }
+        }
         write_atomically(&dir.join("summary.csv"), |w| {
             csv_out::write_summary(w, scenario, &result).map_err(Into::into)
         })?;
-        let tasks_path = dir.join("tasks.csv");
         if result.has_tasks {
-            write_atomically(&tasks_path, |w| {
+            write_atomically(&dir.join("tasks.csv"), |w| {
                 csv_out::write_tasks(w, scenario, &result).map_err(Into::into)
             })?;
-        } else if tasks_path.exists() {
-            // A tasks.csv from an earlier run would not describe this one.
-            fs::remove_file(&tasks_path)
-                .with_context(|| format!("removing stale {}", tasks_path.display()))?;
         }
         let info = RunInfo::new(scenario, &result, &command_line, result.has_tasks);
         write_atomically(&dir.join("run.json"), |mut w| {
