@@ -121,8 +121,13 @@ fn main() {
         PolicyConfig::Ps,
     ] {
         let mut recorder = SummaryRecorder::new(1, window, 0);
-        let stats = engine::run(&config, &service, policy.build(config.cpus), &mut recorder)
-            .expect("valid workload");
+        let stats = engine::run(
+            &config,
+            &service,
+            policy.build(config.cpus, config.seed),
+            &mut recorder,
+        )
+        .expect("valid workload");
         let all = recorder
             .summaries(&stats, config.cpus)
             .pop()

@@ -99,6 +99,8 @@ enum Event {
     DeviceDone { device: u32, task: TaskId },
     /// The next completion under processor sharing.
     Fluid { generation: u64 },
+    /// The policy's timer.
+    PolicyTimer,
 }
 
 /// What a task did when it last ran out of zero-time steps.
@@ -147,6 +149,8 @@ struct Cpu {
     /// A task whose quantum just ended here: a preemption if another task
     /// takes the CPU.
     expired: Option<TaskId>,
+    /// Awaits that may still complete at once in this dispatch (coop budget).
+    budget_left: u32,
 }
 
 struct Slot<T> {
@@ -174,6 +178,9 @@ struct Slot<T> {
     closed_client: Option<u32>,
     /// Ready order given when last enqueued.
     seq: u64,
+    last_cpu: Option<u32>,
+    woken_by: Option<u32>,
+    migrations: u32,
 }
 
 /// The fluid executor's state: the sharing set and the generation of the one
@@ -221,6 +228,14 @@ struct Engine<'a, W: Workload, R: Recorder> {
     /// Tasks that became ready during the current instant, with why.
     newly_ready: Vec<(TaskId, Ready)>,
     running_buf: Vec<RunningTask>,
+    /// The CPU whose task is executing steps right now, if any.
+    current_cpu: Option<usize>,
+    /// The policy's cooperative budget per dispatch, if any.
+    budget: Option<u32>,
+    /// When the policy's timer event is scheduled for.
+    timer_at: Option<SimTime>,
+    /// The timer fired this instant: its decisions may preempt.
+    timer_fired: bool,
     next_seq: u64,
     next_serial: u64,
     class_counts: Vec<u64>,
@@ -236,6 +251,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         scheduler: Scheduler,
         recorder: &'a mut R,
     ) -> Self {
+        let budget = match &scheduler {
+            Scheduler::Queue(p) => p.budget(),
+            Scheduler::Fluid => None,
+        };
         let (policy, fluid, preemptive) = match scheduler {
             Scheduler::Queue(p) => {
                 let preemptive = p.preemptive();
@@ -263,6 +282,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             ran: SimDuration::ZERO,
             phase_start: SimTime::ZERO,
             expired: None,
+            budget_left: 0,
         };
         let segments = recorder.wants_segments();
         Engine {
@@ -285,6 +305,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             locks: Locks::new(config.locks),
             newly_ready: Vec::new(),
             running_buf: Vec::new(),
+            current_cpu: None,
+            budget,
+            timer_at: None,
+            timer_fired: false,
             next_seq: 0,
             next_serial: 0,
             class_counts: vec![0; classes],
@@ -374,6 +398,14 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
                 self.wake(task)?;
             }
+            Event::PolicyTimer => {
+                if self.timer_at == Some(self.now) {
+                    self.timer_at = None;
+                    let now = self.now;
+                    self.policy.as_mut().expect("queue policy").on_timer(now);
+                    self.timer_fired = true;
+                }
+            }
             Event::Fluid { generation } => {
                 if self
                     .fluid
@@ -442,6 +474,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             locks_held: 0,
             closed_client,
             seq: 0,
+            last_cpu: None,
+            woken_by: None,
+            migrations: 0,
         };
         let id = match self.free.pop() {
             Some(i) => {
@@ -455,7 +490,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         };
         self.live += 1;
         self.advance(id);
-        self.newly_ready.push((id, Ready::Arrived));
+        self.make_ready(id, Ready::Arrived);
     }
 
     /// Resumes the task's state machine for its next request.
@@ -470,6 +505,13 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             Request::Compute(d) => d,
             _ => SimDuration::ZERO,
         };
+    }
+
+    /// `id` is ready from now; it reaches the policy at the end of the instant.
+    fn make_ready(&mut self, id: TaskId, why: Ready) {
+        let by = self.current_cpu.map(|c| c as u32);
+        self.slot_mut(id).woken_by = by;
+        self.newly_ready.push((id, why));
     }
 
     fn suspend(&mut self, id: TaskId) {
@@ -488,7 +530,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         if self.slot(id).request == Request::Done {
             return self.finish(id);
         }
-        self.newly_ready.push((id, Ready::Woke));
+        self.make_ready(id, Ready::Woke);
         Ok(())
     }
 
@@ -543,7 +585,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
                 Request::Yield => {
                     self.advance(id);
-                    self.newly_ready.push((id, Ready::Yielded));
+                    self.make_ready(id, Ready::Yielded);
                     return Ok(Exec::Yielded);
                 }
                 Request::Spawn { class, count } => {
@@ -568,6 +610,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         self.slot_mut(id).joining = true;
                         return Ok(Exec::Suspended);
                     }
+                    if self.budget_spent(id) {
+                        return Ok(Exec::Yielded);
+                    }
                 }
                 Request::Lock(lock) => {
                     if lock.0 >= self.config.locks {
@@ -575,6 +620,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                             task: self.name(id),
                             what: format!("lock {}", lock.0),
                         });
+                    }
+                    if self.locks.is_free(lock.0) && self.budget_spent(id) {
+                        return Ok(Exec::Yielded);
                     }
                     if !self.locks.acquire(lock.0, id) {
                         self.suspend(id);
@@ -605,6 +653,22 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
     }
 
+    /// Under a cooperative budget: whether the running task has used it up, in
+    /// which case it yields before its next await that would complete at once
+    /// (and carries that await out when it runs again).
+    fn budget_spent(&mut self, id: TaskId) -> bool {
+        let (Some(_), Some(cpu)) = (self.budget, self.current_cpu) else {
+            return false;
+        };
+        let left = &mut self.cpus[cpu].budget_left;
+        if *left == 0 {
+            self.make_ready(id, Ready::Yielded);
+            return true;
+        }
+        *left -= 1;
+        false
+    }
+
     fn record(&self, id: TaskId, finish: Option<SimTime>) -> TaskRecord {
         let s = self.slot(id);
         TaskRecord {
@@ -617,6 +681,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             suspended: s.suspended,
             preemptions: s.preemptions,
             switches: s.switches,
+            migrations: s.migrations,
             deadline: s.deadline,
             weight: self.config.classes[s.class.0 as usize].weight,
         }
@@ -687,6 +752,8 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             weight: spec.weight,
             tickets: spec.tickets,
             deadline: s.deadline,
+            last_cpu: s.last_cpu.map(CpuId),
+            woken_by: s.woken_by.map(CpuId),
         }
     }
 
@@ -752,6 +819,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         let cost = self.config.context_switch;
         let slot = self.slot_mut(d.task);
         slot.start.get_or_insert(now);
+        if slot.last_cpu.is_some_and(|c| c != cpu as u32) {
+            slot.migrations += 1;
+        }
+        slot.last_cpu = Some(cpu as u32);
         let serial = slot.serial;
         let c = &mut self.cpus[cpu];
         if let Some(expired) = c.expired.take() {
@@ -762,6 +833,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         let c = &mut self.cpus[cpu];
         c.task = d.task;
         c.slice_left = d.slice;
+        c.budget_left = self.budget.unwrap_or(0);
         c.ran = SimDuration::ZERO;
         c.phase_start = now;
         if c.last_serial != serial {
@@ -787,7 +859,10 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     /// The task on `cpu` executes from now.
     fn run_on(&mut self, cpu: usize) -> Result<(), SimError> {
         let id = self.cpus[cpu].task;
-        match self.execute(id)? {
+        self.current_cpu = Some(cpu);
+        let exec = self.execute(id);
+        self.current_cpu = None;
+        match exec? {
             Exec::Compute => {
                 let remaining = self.slot(id).remaining;
                 let c = &mut self.cpus[cpu];
@@ -795,7 +870,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     Some(left) if left.is_zero() => {
                         self.release(cpu);
                         self.cpus[cpu].expired = Some(id);
-                        self.newly_ready.push((id, Ready::QuantumExpired));
+                        self.current_cpu = Some(cpu);
+                        self.make_ready(id, Ready::QuantumExpired);
+                        self.current_cpu = None;
                     }
                     left => {
                         let stretch = left.map_or(remaining, |l| l.min(remaining));
@@ -914,10 +991,18 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             if !self.newly_ready.is_empty() {
                 continue;
             }
-            if changed && self.preemptive && self.try_preempt()? {
+            if (changed || self.timer_fired) && self.preemptive && self.try_preempt()? {
                 continue;
             }
             break;
+        }
+        self.timer_fired = false;
+        let timer = self.policy.as_ref().expect("queue policy").timer();
+        if let Some(at) = timer.filter(|t| *t > self.now) {
+            if self.timer_at != Some(at) {
+                self.timer_at = Some(at);
+                self.events.push(at, Event::PolicyTimer);
+            }
         }
         let ready = self.policy.as_ref().expect("queue policy").ready_len();
         let idle = self
@@ -966,6 +1051,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         self.release(cpu);
         let slot = self.slot_mut(c.task);
         slot.preemptions += 1;
+        slot.woken_by = Some(victim);
         let view = self.ready_view(c.task);
         self.policy.as_mut().expect("queue policy").enqueue(
             view,

@@ -31,6 +31,8 @@ pub struct TaskRecord {
     pub preemptions: u32,
     /// Times a CPU switched to it from another task.
     pub switches: u32,
+    /// Times it ran on a CPU other than the one it last ran on.
+    pub migrations: u32,
     /// Its absolute deadline, if its class has one.
     pub deadline: Option<SimTime>,
     /// Its class weight, for fairness.

@@ -62,6 +62,12 @@ pub struct ReadyTask {
     pub tickets: u32,
     /// Absolute deadline, if its class has one.
     pub deadline: Option<SimTime>,
+    /// The CPU it last ran on, if it has run.
+    pub last_cpu: Option<CpuId>,
+    /// The CPU whose running task made it ready (it spawned it, handed it a
+    /// lock, finished the child it joined), or its own CPU when it yields or
+    /// its slice ends; `None` when a timer, an I/O or an arrival did.
+    pub woken_by: Option<CpuId>,
 }
 
 /// Why a task is (again) ready.
@@ -132,6 +138,22 @@ pub trait Policy: Send {
 
     /// `task` has finished; its id may be reused.
     fn exited(&mut self, _task: TaskId) {}
+
+    /// When the policy next wants `on_timer` called (e.g. MLFQ's periodic
+    /// boost), if ever. Asked after every instant's decisions.
+    fn timer(&self) -> Option<SimTime> {
+        None
+    }
+
+    /// The time given by `timer` has come.
+    fn on_timer(&mut self, _now: SimTime) {}
+
+    /// A cooperative budget per dispatch (tokio's coop budget): after this many
+    /// awaits that complete at once (an uncontended `lock`, a `join` with
+    /// nothing to wait for), the task's next such await yields instead.
+    fn budget(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// How a run schedules: a queueing policy, or exact processor sharing.
@@ -242,8 +264,9 @@ impl PolicyConfig {
         format!("{}({})", self.kind(), inner.join(","))
     }
 
-    /// A fresh scheduler for one run on `cpus` CPUs.
-    pub fn build(&self, _cpus: u32) -> Scheduler {
+    /// A fresh scheduler for one run on `cpus` CPUs; `seed` (the
+    /// replication's) seeds the policy's own random stream, if it draws.
+    pub fn build(&self, _cpus: u32, _seed: u64) -> Scheduler {
         match self {
             PolicyConfig::Fifo { preempt_after } => {
                 Scheduler::Queue(Box::new(Fifo::new(*preempt_after)))
@@ -279,6 +302,8 @@ pub(crate) mod testing {
             weight: 1.0,
             tickets: 100,
             deadline: None,
+            last_cpu: None,
+            woken_by: None,
         }
     }
 }

@@ -82,6 +82,11 @@ impl Locks {
         }
     }
 
+    /// Whether nobody holds `lock`.
+    pub(super) fn is_free(&self, lock: u32) -> bool {
+        self.holders[lock as usize].is_none()
+    }
+
     /// Whether `task` holds `lock`.
     pub(super) fn holds(&self, lock: u32, task: TaskId) -> bool {
         self.holders[lock as usize] == Some(task)

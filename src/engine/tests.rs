@@ -51,7 +51,7 @@ impl World {
         run(
             &self.config,
             &programs,
-            policy.build(self.config.cpus),
+            policy.build(self.config.cpus, self.config.seed),
             &mut rec,
         )
         .expect("run succeeds");
@@ -475,7 +475,7 @@ fn hand_written_misuse_is_an_error() {
     let err = run(
         &w.config,
         &programs,
-        fifo().build(1),
+        fifo().build(1, 0),
         &mut Records::default(),
     )
     .unwrap_err();
@@ -486,7 +486,7 @@ fn hand_written_misuse_is_an_error() {
         run(
             &w.config,
             &programs,
-            fifo().build(1),
+            fifo().build(1, 0),
             &mut Records::default()
         )
         .is_err()

@@ -71,6 +71,8 @@ pub struct ClassSummary {
     pub deadline_misses: u64,
     /// Events the run processed.
     pub events: u64,
+    /// Times measured tasks ran on a CPU other than the one they last ran on.
+    pub migrations: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -85,6 +87,7 @@ struct Accumulator {
     slowdown_n: u64,
     switches: u64,
     preemptions: u64,
+    migrations: u64,
     deadline_misses: u64,
     jain_sum: f64,
     jain_sum_sq: f64,
@@ -102,6 +105,7 @@ impl Accumulator {
         self.arrived += 1;
         self.switches += u64::from(r.switches);
         self.preemptions += u64::from(r.preemptions);
+        self.migrations += u64::from(r.migrations);
         self.deadline_misses += u64::from(r.missed_deadline());
         if let Some(response) = r.response() {
             self.response.record(response.as_nanos());
@@ -172,6 +176,7 @@ impl Accumulator {
                 .then(|| self.jain_sum * self.jain_sum / (self.jain_n as f64 * self.jain_sum_sq)),
             deadline_misses: self.deadline_misses,
             events: stats.events,
+            migrations: self.migrations,
         }
     }
 }

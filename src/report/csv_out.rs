@@ -7,7 +7,7 @@ use crate::report::number;
 use crate::scenario::Scenario;
 
 /// `summary.csv` columns.
-pub const SUMMARY_COLUMNS: [&str; 26] = [
+pub const SUMMARY_COLUMNS: [&str; 27] = [
     "point",
     "sweep_value",
     "policy",
@@ -34,10 +34,11 @@ pub const SUMMARY_COLUMNS: [&str; 26] = [
     "fairness_jain",
     "deadline_misses",
     "events",
+    "migrations",
 ];
 
 /// `tasks.csv` columns.
-pub const TASK_COLUMNS: [&str; 14] = [
+pub const TASK_COLUMNS: [&str; 15] = [
     "point",
     "policy",
     "replication",
@@ -52,6 +53,7 @@ pub const TASK_COLUMNS: [&str; 14] = [
     "cpu_ns",
     "preemptions",
     "switches",
+    "migrations",
 ];
 
 /// Writes `summary.csv`: one row per policy x replication x class, then `*`.
@@ -100,6 +102,7 @@ pub fn write_summary<W: Write>(
                 number(s.fairness_jain),
                 int(s.deadline_misses),
                 int(s.events),
+                int(s.migrations),
             ])?;
         }
     }
@@ -133,6 +136,7 @@ pub fn write_tasks<W: Write>(out: W, scenario: &Scenario, result: &BatchResult) 
                 t.cpu.as_nanos().to_string(),
                 t.preemptions.to_string(),
                 t.switches.to_string(),
+                t.migrations.to_string(),
             ])?;
         }
     }

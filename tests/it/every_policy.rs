@@ -237,7 +237,13 @@ fn work_conserving_policies_never_idle_a_cpu_while_a_task_is_ready() {
             let info = policy::info(p.config.kind()).unwrap();
             let config = s.sim_config(0);
             let mut check = IdleWhileReady::default();
-            engine::run(&config, &programs, p.config.build(config.cpus), &mut check).unwrap();
+            engine::run(
+                &config,
+                &programs,
+                p.config.build(config.cpus, config.seed),
+                &mut check,
+            )
+            .unwrap();
             assert!(check.instants > 1000);
             if info.work_conserving {
                 assert!(
