@@ -16,7 +16,7 @@ use corosim::dist::Dist;
 use corosim::engine;
 use corosim::metrics::summary::{SummaryRecorder, Window};
 use corosim::model::{Arrival, ClassSpec, SimConfig};
-use corosim::policy::PolicyConfig;
+use corosim::policy::{PolicyConfig, Queues};
 use corosim::task::{ClassId, Cx, Request, Workload};
 use corosim::time::{SimDuration, SimTime};
 use rand::RngExt;
@@ -124,7 +124,7 @@ fn main() {
         let stats = engine::run(
             &config,
             &service,
-            policy.build(config.cpus, config.seed),
+            policy.build(config.cpus, config.seed, Queues::Global),
             &mut recorder,
         )
         .expect("valid workload");
@@ -134,7 +134,7 @@ fn main() {
             .expect("the * row");
         println!(
             "{:<28} {:>10} {:>12.3} {:>12.3}",
-            policy.default_label(),
+            policy.default_label(Queues::Global),
             all.completed,
             all.latency_mean_s.unwrap_or(0.0) * 1e3,
             all.latency_p99_s.unwrap_or(0.0) * 1e3

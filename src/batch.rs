@@ -118,9 +118,7 @@ pub fn run(scenario: &Scenario, options: &BatchOptions) -> Result<BatchResult, S
     let run_cell = |&(policy, replication): &(usize, u32)| -> Result<Cell, SimError> {
         let config = scenario.sim_config(replication);
         let mut recorder = SummaryRecorder::new(config.classes.len(), window, keep);
-        let scheduler = scenario.policies[policy]
-            .config
-            .build(config.cpus, config.seed);
+        let scheduler = scenario.policies[policy].build(config.cpus, config.seed);
         let stats = engine::run(&config, &programs, scheduler, &mut recorder)?;
         let mut tasks = recorder.take_tasks();
         if let Some(t) = tasks.as_mut() {

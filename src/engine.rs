@@ -1034,6 +1034,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             running.push(RunningTask {
                 cpu: CpuId(i as u32),
                 task,
+                ran: c.ran + computed,
             });
         }
         let victim = self

@@ -8,20 +8,31 @@
 //! urgent one displaces. Processor sharing is not a queue at all but a fluid
 //! model, so it is a [`Scheduler::Fluid`] rather than a `Policy`.
 
+pub mod cfs;
+mod config;
+pub mod edf;
 pub mod fifo;
+pub mod keyed;
+pub mod lifo;
+pub mod lottery;
+pub mod mlfq;
+pub mod per_cpu;
+pub mod priority;
+pub mod priority_rr;
 pub mod processor_sharing;
 pub mod round_robin;
+pub mod sjf;
+pub mod srtf;
+pub mod stride;
+pub mod work_stealing;
 
-use std::fmt;
-
-use serde::Serialize;
+use std::any::Any;
 
 use crate::task::ClassId;
 use crate::time::{SimDuration, SimTime};
 
-pub use fifo::Fifo;
+pub use config::{PolicyConfig, Queues, Scheduler};
 pub use processor_sharing::ProcessorSharing;
-pub use round_robin::RoundRobin;
 
 /// A task's slot in the engine; stable while the task lives, reused after it
 /// finishes (policies index per-task state by it).
@@ -89,6 +100,13 @@ pub enum Ready {
     },
 }
 
+impl Ready {
+    /// True for every reason but `Preempted`: the task joins the back.
+    pub fn to_back(self) -> bool {
+        !matches!(self, Ready::Preempted { .. })
+    }
+}
+
 /// An idle CPU's next task, and how long it may run before its slice ends
 /// (`None`: until it suspends or finishes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +125,17 @@ pub struct RunningTask {
     pub cpu: CpuId,
     /// The task, with `burst` its CPU time left now.
     pub task: ReadyTask,
+    /// CPU time it has had in this dispatch so far.
+    pub ran: SimDuration,
+}
+
+/// A task taken from one queue for another (per-CPU queues stealing), with
+/// the policy's own per-task state (a level, a virtual runtime...).
+pub struct Stolen {
+    /// The task.
+    pub task: ReadyTask,
+    /// What the policy keeps about it, for `adopt` by another instance.
+    pub state: Option<Box<dyn Any + Send>>,
 }
 
 /// Orders the ready queue and sizes slices. Defaults describe a cooperative
@@ -154,40 +183,22 @@ pub trait Policy: Send {
     fn budget(&self) -> Option<u32> {
         None
     }
-}
 
-/// How a run schedules: a queueing policy, or exact processor sharing.
-pub enum Scheduler {
-    /// Discrete dispatch to CPUs in the order a policy chooses.
-    Queue(Box<dyn Policy>),
-    /// The fluid model: every ready task runs at once, at rate min(1, cpus / n).
-    Fluid,
-}
+    /// Removes the queued task this policy would run last, with its per-task
+    /// state, so another CPU's queue can take it (per-CPU queues). `None`:
+    /// nothing to give.
+    fn steal(&mut self) -> Option<Stolen>;
 
-/// The built-in policies, as a scenario's `[[policy]]` table selects them.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum PolicyConfig {
-    /// The asyncio event loop: first come, first served, runs a task until it awaits.
-    Fifo {
-        /// Forced preemption of a task that computes longer than this (Go's
-        /// runtime preempts after 10ms); `None`: never.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        preempt_after: Option<SimDuration>,
-    },
-    /// Time slicing: FIFO order, each dispatch runs at most one quantum.
-    RoundRobin {
-        /// The slice length.
-        quantum: SimDuration,
-    },
-    /// Ideal processor sharing.
-    Ps,
+    /// Takes a task stolen from another instance of the same policy.
+    fn adopt(&mut self, stolen: Stolen) {
+        self.enqueue(stolen.task, Ready::Woke);
+    }
 }
 
 /// A parameter a policy takes, for `corosim policies`.
 #[derive(Clone, Copy, Debug)]
 pub struct ParamInfo {
-    /// Its key in the `[[policy]]` table (or the class key it reads).
+    /// Its key in the `[[policy]]` table.
     pub name: &'static str,
     /// Its default, or "required".
     pub default: &'static str,
@@ -204,85 +215,39 @@ pub struct PolicyInfo {
     pub kind: &'static str,
     /// Whether it slices or preempts.
     pub preemptive: bool,
-    /// Whether it never leaves a CPU idle while a task is ready.
+    /// Whether it never leaves a CPU idle while a task is ready (with a global
+    /// queue).
     pub work_conserving: bool,
+    /// Whether it is per-CPU by nature (`queues` does not apply).
+    pub per_cpu_by_nature: bool,
     /// What it models.
     pub models: &'static str,
     /// Its parameters.
     pub params: &'static [ParamInfo],
 }
 
-/// Every built-in policy, in the order `corosim policies` lists them.
-pub const POLICIES: &[PolicyInfo] = &[fifo::INFO, round_robin::INFO, processor_sharing::INFO];
+/// Every built-in policy, in the order `corosim policies` lists them:
+/// cooperative first, then preemptive.
+pub const POLICIES: &[PolicyInfo] = &[
+    fifo::INFO,
+    lifo::INFO,
+    priority::INFO,
+    sjf::INFO,
+    work_stealing::INFO,
+    round_robin::INFO,
+    priority_rr::INFO,
+    srtf::INFO,
+    mlfq::INFO,
+    cfs::INFO,
+    stride::INFO,
+    lottery::INFO,
+    edf::INFO,
+    processor_sharing::INFO,
+];
 
 /// The description of `kind`, if it is a built-in policy.
 pub fn info(kind: &str) -> Option<&'static PolicyInfo> {
     POLICIES.iter().find(|p| p.kind == kind)
-}
-
-impl PolicyConfig {
-    /// The `kind` string.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            PolicyConfig::Fifo { .. } => fifo::INFO.kind,
-            PolicyConfig::RoundRobin { .. } => round_robin::INFO.kind,
-            PolicyConfig::Ps => processor_sharing::INFO.kind,
-        }
-    }
-
-    /// Whether the policy slices or preempts computations.
-    pub fn preemptive(&self) -> bool {
-        match self {
-            PolicyConfig::Fifo { .. } => false,
-            PolicyConfig::RoundRobin { .. } | PolicyConfig::Ps => true,
-        }
-    }
-
-    /// The parameters that differ from their defaults (required ones always
-    /// differ), as `name=value` pairs for the default label.
-    pub fn non_default_params(&self) -> Vec<(&'static str, String)> {
-        match self {
-            PolicyConfig::Fifo {
-                preempt_after: Some(d),
-            } => vec![("preempt_after", d.to_string())],
-            PolicyConfig::Fifo {
-                preempt_after: None,
-            }
-            | PolicyConfig::Ps => vec![],
-            PolicyConfig::RoundRobin { quantum } => vec![("quantum", quantum.to_string())],
-        }
-    }
-
-    /// The label a policy gets when the scenario gives none:
-    /// `round-robin(quantum=10ms)`.
-    pub fn default_label(&self) -> String {
-        let params = self.non_default_params();
-        if params.is_empty() {
-            return self.kind().to_string();
-        }
-        let inner: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("{}({})", self.kind(), inner.join(","))
-    }
-
-    /// A fresh scheduler for one run on `cpus` CPUs; `seed` (the
-    /// replication's) seeds the policy's own random stream, if it draws.
-    pub fn build(&self, _cpus: u32, _seed: u64) -> Scheduler {
-        match self {
-            PolicyConfig::Fifo { preempt_after } => {
-                Scheduler::Queue(Box::new(Fifo::new(*preempt_after)))
-            }
-            PolicyConfig::RoundRobin { quantum } => {
-                Scheduler::Queue(Box::new(RoundRobin::new(*quantum)))
-            }
-            PolicyConfig::Ps => Scheduler::Fluid,
-        }
-    }
-}
-
-impl fmt::Display for PolicyConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.default_label())
-    }
 }
 
 #[cfg(test)]
@@ -290,7 +255,8 @@ pub(crate) mod testing {
     //! Hand-fed ready tasks for policy unit tests.
     use super::*;
 
-    /// A ready task with the given slot, sequence and burst; other fields default.
+    /// A ready task with the given slot, sequence and burst (ms); other fields
+    /// default.
     pub fn ready(id: u32, seq: u64, burst_ms: u64) -> ReadyTask {
         ReadyTask {
             id: TaskId(id),
@@ -304,53 +270,6 @@ pub(crate) mod testing {
             deadline: None,
             last_cpu: None,
             woken_by: None,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_labels_show_non_default_parameters() {
-        assert_eq!(
-            PolicyConfig::Fifo {
-                preempt_after: None
-            }
-            .default_label(),
-            "fifo"
-        );
-        assert_eq!(
-            PolicyConfig::RoundRobin {
-                quantum: SimDuration::from_millis(10)
-            }
-            .default_label(),
-            "round-robin(quantum=10ms)"
-        );
-        assert_eq!(
-            PolicyConfig::Fifo {
-                preempt_after: Some(SimDuration::from_millis(10))
-            }
-            .default_label(),
-            "fifo(preempt_after=10ms)"
-        );
-        assert_eq!(PolicyConfig::Ps.default_label(), "ps");
-    }
-
-    #[test]
-    fn every_config_kind_is_listed() {
-        for config in [
-            PolicyConfig::Fifo {
-                preempt_after: None,
-            },
-            PolicyConfig::RoundRobin {
-                quantum: SimDuration::from_millis(1),
-            },
-            PolicyConfig::Ps,
-        ] {
-            let info = info(config.kind()).expect("listed");
-            assert_eq!(info.preemptive, config.preemptive());
         }
     }
 }

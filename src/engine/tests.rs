@@ -4,7 +4,7 @@ use super::*;
 use crate::dist::Dist;
 use crate::metrics::Records;
 use crate::model::{Arrival, ClassSpec, DeviceSpec};
-use crate::policy::PolicyConfig;
+use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
 use crate::task::{DeviceId, LockId};
 
@@ -51,7 +51,7 @@ impl World {
         run(
             &self.config,
             &programs,
-            policy.build(self.config.cpus, self.config.seed),
+            policy.build(self.config.cpus, self.config.seed, Queues::Global),
             &mut rec,
         )
         .expect("run succeeds");
@@ -475,7 +475,7 @@ fn hand_written_misuse_is_an_error() {
     let err = run(
         &w.config,
         &programs,
-        fifo().build(1, 0),
+        fifo().build(1, 0, Queues::Global),
         &mut Records::default(),
     )
     .unwrap_err();
@@ -486,7 +486,7 @@ fn hand_written_misuse_is_an_error() {
         run(
             &w.config,
             &programs,
-            fifo().build(1, 0),
+            fifo().build(1, 0, Queues::Global),
             &mut Records::default()
         )
         .is_err()

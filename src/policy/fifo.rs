@@ -9,13 +9,14 @@
 
 use std::collections::VecDeque;
 
-use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, TaskId};
+use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
 use crate::time::{SimDuration, SimTime};
 
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
     kind: "fifo",
     work_conserving: true,
+    per_cpu_by_nature: false,
     preemptive: false,
     models: "asyncio event loop: runs each task until it awaits, in ready order",
     params: &[ParamInfo {
@@ -34,7 +35,7 @@ pub const GO_PREEMPT_AFTER: SimDuration = SimDuration::from_millis(10);
 /// and quantum expiry; front, with the rest of its slice, when preempted.
 #[derive(Debug, Default)]
 pub struct SliceQueue {
-    queue: VecDeque<(TaskId, Option<SimDuration>)>,
+    queue: VecDeque<(ReadyTask, Option<SimDuration>)>,
     slice: Option<SimDuration>,
 }
 
@@ -50,8 +51,8 @@ impl SliceQueue {
     /// Queues `task` as `why` says.
     pub fn enqueue(&mut self, task: ReadyTask, why: Ready) {
         match why {
-            Ready::Preempted { slice_left } => self.queue.push_front((task.id, slice_left)),
-            _ => self.queue.push_back((task.id, None)),
+            Ready::Preempted { slice_left } => self.queue.push_front((task, slice_left)),
+            _ => self.queue.push_back((task, None)),
         }
     }
 
@@ -59,9 +60,16 @@ impl SliceQueue {
     pub fn pick(&mut self) -> Option<Dispatch> {
         let (task, left) = self.queue.pop_front()?;
         Some(Dispatch {
-            task,
+            task: task.id,
             slice: left.or(self.slice),
         })
+    }
+
+    /// The task at the back, for another CPU's queue.
+    pub fn steal(&mut self) -> Option<Stolen> {
+        self.queue
+            .pop_back()
+            .map(|(task, _)| Stolen { task, state: None })
     }
 
     /// Queued tasks.
@@ -102,6 +110,9 @@ impl Policy for Fifo {
     }
     fn ready_len(&self) -> usize {
         self.queue.len()
+    }
+    fn steal(&mut self) -> Option<Stolen> {
+        self.queue.steal()
     }
 }
 

@@ -19,6 +19,7 @@ pub const INFO: PolicyInfo = PolicyInfo {
     kind: "ps",
     preemptive: true,
     work_conserving: true,
+    per_cpu_by_nature: false,
     models: "ideal processor sharing: every ready task computes at once, at rate min(1, cpus/n)",
     params: &[],
 };

@@ -4,13 +4,14 @@
 //! choice is the point of most experiments.
 
 use super::fifo::SliceQueue;
-use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask};
+use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
 use crate::time::{SimDuration, SimTime};
 
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
     kind: "round-robin",
     work_conserving: true,
+    per_cpu_by_nature: false,
     preemptive: true,
     models: "time slicing: ready order, at most one quantum per dispatch",
     params: &[ParamInfo {
@@ -48,6 +49,9 @@ impl Policy for RoundRobin {
     }
     fn ready_len(&self) -> usize {
         self.queue.len()
+    }
+    fn steal(&mut self) -> Option<Stolen> {
+        self.queue.steal()
     }
 }
 

@@ -72,6 +72,114 @@ pub struct RawPolicy {
     pub quantum: Option<Spanned<SimDuration>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preempt_after: Option<Spanned<PreemptAfter>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Spanned<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quanta: Option<Spanned<OneOrMany<SimDuration>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allotment: Option<Spanned<OneOrMany<u32>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boost: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sched_latency: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_granularity: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wakeup_granularity: Option<Spanned<SimDuration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Spanned<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifo_slot: Option<Spanned<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_interval: Option<Spanned<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Spanned<String>>,
+}
+
+impl RawPolicy {
+    /// The parameters given, with where: for checking which the kind takes.
+    pub fn given(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        let mut out = Vec::new();
+        let mut add = |name, span: Option<std::ops::Range<usize>>| {
+            if let Some(span) = span {
+                out.push((name, span));
+            }
+        };
+        add("quantum", self.quantum.as_ref().map(Spanned::span));
+        add(
+            "preempt_after",
+            self.preempt_after.as_ref().map(Spanned::span),
+        );
+        add("levels", self.levels.as_ref().map(Spanned::span));
+        add("quanta", self.quanta.as_ref().map(Spanned::span));
+        add("allotment", self.allotment.as_ref().map(Spanned::span));
+        add("boost", self.boost.as_ref().map(Spanned::span));
+        add(
+            "sched_latency",
+            self.sched_latency.as_ref().map(Spanned::span),
+        );
+        add(
+            "min_granularity",
+            self.min_granularity.as_ref().map(Spanned::span),
+        );
+        add(
+            "wakeup_granularity",
+            self.wakeup_granularity.as_ref().map(Spanned::span),
+        );
+        add("budget", self.budget.as_ref().map(Spanned::span));
+        add("lifo_slot", self.lifo_slot.as_ref().map(Spanned::span));
+        add(
+            "global_interval",
+            self.global_interval.as_ref().map(Spanned::span),
+        );
+        add("queues", self.queues.as_ref().map(Spanned::span));
+        out
+    }
+}
+
+/// A value or a list of values: `quanta = "10ms"` or `quanta = ["1ms", "2ms"]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value or a list of values")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element()? {
+                    out.push(x);
+                }
+                Ok(OneOrMany(out))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                T::deserialize(de::value::StrDeserializer::<E>::new(v)).map(|x| OneOrMany(vec![x]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::I64Deserializer::<E>::new(v)).map(|x| OneOrMany(vec![x]))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::F64Deserializer::<E>::new(v)).map(|x| OneOrMany(vec![x]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                T::deserialize(de::value::BoolDeserializer::<E>::new(v)).map(|x| OneOrMany(vec![x]))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<T: Serialize> Serialize for OneOrMany<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(s),
+            many => many.serialize(s),
+        }
+    }
 }
 
 /// `preempt_after = "5ms"`, or `true` for Go's 10ms, or `false` for never.

@@ -338,7 +338,7 @@ fn unknown_policy_kind() {
         Some((3, 8)),
         &[
             "unknown policy `sjf-ish`",
-            "expected one of: fifo, round-robin, ps",
+            "expected one of: fifo, lifo, priority, sjf, work-stealing, round-robin",
         ],
     );
 }

@@ -240,7 +240,7 @@ fn work_conserving_policies_never_idle_a_cpu_while_a_task_is_ready() {
             engine::run(
                 &config,
                 &programs,
-                p.config.build(config.cpus, config.seed),
+                p.build(config.cpus, config.seed),
                 &mut check,
             )
             .unwrap();

@@ -1,0 +1,66 @@
+//! `srtf`: shortest remaining time first, preemptive SJF. The ready task with
+//! the least CPU time left in its current burst runs; a task becoming ready
+//! with strictly less left than a running one displaces it (the running one
+//! returns to the queue with what it has left). Equal times do not preempt.
+
+use super::keyed::KeyedQueue;
+use super::{CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen};
+use crate::time::{SimDuration, SimTime};
+
+/// `corosim policies` entry.
+pub const INFO: PolicyInfo = PolicyInfo {
+    kind: "srtf",
+    preemptive: true,
+    work_conserving: true,
+    per_cpu_by_nature: false,
+    models: "shortest remaining time first: preemptive shortest job first",
+    params: &[],
+};
+
+/// The `srtf` policy.
+#[derive(Debug, Default)]
+pub struct Srtf {
+    queue: KeyedQueue<SimDuration>,
+}
+
+impl Policy for Srtf {
+    fn preemptive(&self) -> bool {
+        true
+    }
+    fn enqueue(&mut self, task: ReadyTask, _why: Ready) {
+        self.queue.push(task, task.burst);
+    }
+    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
+        self.queue.pop().map(|task| Dispatch { task, slice: None })
+    }
+    fn ready_len(&self) -> usize {
+        self.queue.len()
+    }
+    fn preempt(&mut self, _now: SimTime, running: &[RunningTask]) -> Option<CpuId> {
+        self.queue.victim(running, |t| t.burst)
+    }
+    fn steal(&mut self) -> Option<Stolen> {
+        self.queue.steal()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::ready;
+
+    #[test]
+    fn a_shorter_newcomer_preempts_only_when_strictly_shorter() {
+        let mut p = Srtf::default();
+        let running = [RunningTask {
+            cpu: CpuId(0),
+            task: ready(0, 0, 5),
+            ran: SimDuration::ZERO,
+        }];
+        p.enqueue(ready(1, 1, 5), Ready::Arrived);
+        assert_eq!(p.preempt(SimTime::ZERO, &running), None);
+        p.enqueue(ready(2, 2, 4), Ready::Arrived);
+        assert_eq!(p.preempt(SimTime::ZERO, &running), Some(CpuId(0)));
+        assert_eq!(p.pick(CpuId(0), SimTime::ZERO).unwrap().task.0, 2);
+    }
+}
