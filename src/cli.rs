@@ -158,19 +158,18 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 
 fn print_policies() {
     for p in POLICIES {
-        let kind = if p.preemptive {
-            "preemptive"
-        } else {
-            "cooperative"
-        };
-        println!("{} ({kind}): {}", p.kind, p.models);
+        let kind = if p.preemptive { "preemptive" } else { "cooperative" };
+        println!("{:<14} {:<12} {}", p.kind, kind, p.models);
         for param in p.params {
-            println!(
-                "    {:<16} default {:<12} {}",
-                param.name, param.default, param.meaning
-            );
+            println!("    {}: {}", param.name, param.meaning);
+            println!("        default {}; e.g. {} = {}", param.default, param.name, param.example);
         }
     }
+    println!();
+    println!("Every policy but work-stealing and ps also takes queues = \"global\" (default) or \"per-cpu\":");
+    println!("one queue per CPU, an idle CPU stealing half of the longest other queue.");
+    println!("Class attributes policies read: priority (priority, priority-rr), deadline (edf),");
+    println!("tickets (stride, lottery), nice or weight (cfs, and fairness_jain for all).");
 }
 
 fn run_scenarios(args: RunArgs) -> Result<ExitCode> {

@@ -347,36 +347,51 @@ fn policies_lists_every_policy_with_its_parameters() {
     assert_exit(&o, 0);
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
-    // A policy's line, then its parameters, indented, until the next policy.
+    // A policy's line, then its parameters (`name: meaning`, then its
+    // default one level deeper), until the next policy.
     let params_of = |kind: &str| -> Vec<String> {
         let start = lines
             .iter()
-            .position(|l| l.starts_with(&format!("{kind} (")))
+            .position(|l| l.split_whitespace().next() == Some(kind))
             .unwrap_or_else(|| panic!("`{kind}` is not listed:\n{out}"));
         lines[start + 1..]
             .iter()
             .take_while(|l| l.starts_with(' '))
-            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .filter(|l| !l.starts_with("        "))
+            .map(|l| l.trim().split(':').next().unwrap().to_string())
             .collect()
     };
-    assert!(
-        params_of("fifo").contains(&"preempt_after".to_string()),
+    assert_eq!(params_of("fifo"), ["preempt_after"], "{out}");
+    assert_eq!(params_of("round-robin"), ["quantum"], "{out}");
+    assert_eq!(
+        params_of("mlfq"),
+        ["levels", "quanta", "allotment", "boost"],
         "{out}"
     );
-    assert!(
-        params_of("round-robin").contains(&"quantum".to_string()),
-        "{out}"
-    );
-    params_of("ps");
-    assert!(
-        out.contains("fifo (cooperative)") && out.contains("round-robin (preemptive)"),
-        "{out}"
-    );
-    let quantum = lines
+    assert!(params_of("ps").is_empty(), "{out}");
+    for kind in [
+        "lifo",
+        "priority",
+        "sjf",
+        "work-stealing",
+        "priority-rr",
+        "srtf",
+        "cfs",
+        "stride",
+        "lottery",
+        "edf",
+    ] {
+        params_of(kind);
+    }
+    let fifo = lines.iter().find(|l| l.starts_with("fifo")).unwrap();
+    assert!(fifo.contains("cooperative"), "{fifo}");
+    let rr = lines.iter().find(|l| l.starts_with("round-robin")).unwrap();
+    assert!(rr.contains("preemptive"), "{rr}");
+    let rr_quantum = lines
         .iter()
-        .find(|l| l.trim_start().starts_with("quantum"))
+        .position(|l| l.trim_start().starts_with("quantum:"))
         .unwrap();
-    assert!(quantum.contains("required"), "{quantum}");
+    assert!(lines[rr_quantum + 1].contains("default required"), "{out}");
 }
 
 // ---- a good run ------------------------------------------------------------------
