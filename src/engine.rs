@@ -1149,3 +1149,6 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod schedules;

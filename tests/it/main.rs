@@ -2,5 +2,6 @@
 
 mod cli;
 mod every_policy;
+mod references;
 mod support;
 mod theory;

@@ -31,15 +31,24 @@ pub fn csv_bytes(s: &Scenario, r: &BatchResult) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// One `[[policy]]` table per built-in policy, required parameters set to
-/// their example values: adding a policy to `POLICIES` adds it here.
+/// their example values, and a per-CPU-queues variant of each policy that
+/// takes `queues`: adding a policy to `POLICIES` adds it here.
 pub fn every_policy_tables() -> String {
     let mut out = String::new();
     for p in POLICIES {
-        out.push_str(&format!("[[policy]]\nkind = \"{}\"\n", p.kind));
-        for param in p.params.iter().filter(|param| param.default == "required") {
-            out.push_str(&format!("{} = {}\n", param.name, param.example));
+        let required: String = p
+            .params
+            .iter()
+            .filter(|param| param.default == "required")
+            .map(|param| format!("{} = {}\n", param.name, param.example))
+            .collect();
+        out.push_str(&format!("[[policy]]\nkind = \"{}\"\n{required}\n", p.kind));
+        if !p.per_cpu_by_nature && p.kind != "ps" {
+            out.push_str(&format!(
+                "[[policy]]\nkind = \"{}\"\nqueues = \"per-cpu\"\n{required}\n",
+                p.kind
+            ));
         }
-        out.push('\n');
     }
     out
 }
