@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use corosim::batch::{self, BatchOptions, TaskRows};
-use corosim::scenario::Scenario;
+use corosim::scenario::Study;
 
 /// M/M/1 at load 0.9 (mean service 1ms), about 90,000 tasks.
 const MM1: &str = r#"
@@ -39,10 +39,11 @@ program = [ { compute = { exp = "5ms" } } ]
 "#;
 
 fn bench_scenario(c: &mut Criterion, name: &str, text: &str) {
-    let scenario = Scenario::from_str(text, name).expect("benchmark scenario is valid");
+    let scenario = Study::from_str(text, name).expect("benchmark scenario is valid");
     let options = BatchOptions {
         jobs: Some(1),
         task_rows: TaskRows::Never,
+        shard: None,
     };
     let probe = batch::run(&scenario, &options).expect("runs");
     let (tasks, events) = (probe.tasks(), probe.events());

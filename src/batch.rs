@@ -1,22 +1,28 @@
-//! Batch runs: every policy x replication of a scenario, run in parallel and
-//! collected in a fixed order (policy in file order, then replication), so the
-//! results do not depend on the number of threads.
+//! Batch runs: every sweep point x policy x replication of a study, run in
+//! parallel and collected in a fixed order (point, then policy in file order,
+//! then replication), so results do not depend on the number of threads.
+//!
+//! A run can be split into shards (each runs every N-th cell) and can keep its
+//! finished cells in a [`CellStore`], so an interrupted run resumes where it
+//! stopped and shards run elsewhere can be merged.
 
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{self, RunStats, SimError};
 use crate::metrics::TaskRecord;
 use crate::metrics::summary::{ClassSummary, SummaryRecorder, Window};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Study};
 
 /// The task rows a run keeps by default (SPEC: `tasks.csv` is written by
 /// default when a run has at most this many rows).
 pub const DEFAULT_TASK_ROWS: usize = 1_000_000;
 
 /// Whether to keep per-task records for `tasks.csv`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum TaskRows {
     /// Keep them if the whole batch has at most [`DEFAULT_TASK_ROWS`].
     #[default]
@@ -27,6 +33,38 @@ pub enum TaskRows {
     Never,
 }
 
+/// Which slice of the cells to run: the `index`-th (from 1) of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// From 1 to `count`.
+    pub index: u32,
+    /// How many shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether the `n`-th cell of the plan (from 0) is this shard's.
+    pub fn owns(&self, n: usize) -> bool {
+        n % self.count as usize == (self.index - 1) as usize
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s}: expected I/N with 1 <= I <= N, like 2/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse::<u32>().map_err(|_| bad())?,
+            n.trim().parse::<u32>().map_err(|_| bad())?,
+        );
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
 /// How to run a batch.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BatchOptions {
@@ -34,15 +72,26 @@ pub struct BatchOptions {
     pub jobs: Option<usize>,
     /// Per-task records.
     pub task_rows: TaskRows,
+    /// Run only this slice of the cells.
+    pub shard: Option<Shard>,
 }
 
-/// One run: a policy and a replication.
-#[derive(Clone, Debug)]
-pub struct Cell {
-    /// Index of the policy in the scenario.
+/// Which run a cell is: a sweep point, a policy and a replication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CellKey {
+    /// Index of the sweep point.
+    pub point: usize,
+    /// Index of the policy in the point's scenario.
     pub policy: usize,
     /// Replication number.
     pub replication: u32,
+}
+
+/// One run's results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Which run.
+    pub key: CellKey,
     /// The replication's seed.
     pub seed: u64,
     /// One summary per class, in class order, then `*`.
@@ -53,14 +102,42 @@ pub struct Cell {
     pub stats: RunStats,
 }
 
-/// Every cell of a scenario, in (policy, replication) order.
+/// Keeps finished cells, so a run can resume and shards can be merged.
+pub trait CellStore: Sync {
+    /// A cell finished earlier, if kept.
+    fn load(&self, key: &CellKey) -> Option<Cell>;
+    /// Keeps a finished cell.
+    fn save(&self, cell: &Cell) -> Result<(), String>;
+}
+
+/// What went wrong in a batch.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// A run failed.
+    #[error("point {}, policy `{label}`, replication {}: {source}", key.point, key.replication)]
+    Simulation {
+        /// Which run.
+        key: CellKey,
+        /// Its policy's label.
+        label: String,
+        /// What happened.
+        source: SimError,
+    },
+    /// The cell store could not keep a cell.
+    #[error("keeping a finished run: {0}")]
+    Store(String),
+}
+
+/// The cells of a batch, in (point, policy, replication) order.
 #[derive(Clone, Debug)]
 pub struct BatchResult {
-    /// The cells.
+    /// The cells run (or loaded) by this batch.
     pub cells: Vec<Cell>,
-    /// Wall-clock time of the whole batch.
+    /// How many of them were loaded from the store rather than run.
+    pub resumed: usize,
+    /// Wall-clock time of the batch.
     pub wall: Duration,
-    /// Whether task records were kept for every cell.
+    /// Whether task records are kept for every cell.
     pub has_tasks: bool,
 }
 
@@ -70,7 +147,7 @@ impl BatchResult {
         self.cells.iter().map(|c| c.stats.events).sum()
     }
 
-    /// Tasks that arrived in all cells (measured or not).
+    /// Measured tasks of all cells.
     pub fn tasks(&self) -> u64 {
         self.cells
             .iter()
@@ -78,79 +155,101 @@ impl BatchResult {
             .sum()
     }
 
-    /// The summary of class `class` (`"*"` for all) for a policy and replication.
-    pub fn summary_row(
-        &self,
-        scenario: &Scenario,
-        policy: usize,
-        replication: u32,
-        class: &str,
-    ) -> Option<&ClassSummary> {
-        let cell = self
-            .cells
-            .iter()
-            .find(|c| c.policy == policy && c.replication == replication)?;
+    /// The summary of class `class` (`"*"` for all) for a point, policy and
+    /// replication.
+    pub fn summary_row(&self, study: &Study, key: CellKey, class: &str) -> Option<&ClassSummary> {
+        let cell = self.cells.iter().find(|c| c.key == key)?;
+        let classes = &study.points.get(key.point)?.scenario.base.classes;
         let index = if class == "*" {
-            scenario.base.classes.len()
+            classes.len()
         } else {
-            scenario.base.classes.iter().position(|c| c.name == class)?
+            classes.iter().position(|c| c.name == class)?
         };
         cell.summaries.get(index)
     }
 }
 
-/// Runs every policy x replication of `scenario`.
-pub fn run(scenario: &Scenario, options: &BatchOptions) -> Result<BatchResult, SimError> {
+/// Every cell of `study`, in order.
+pub fn plan(study: &Study) -> Vec<CellKey> {
+    study
+        .points
+        .iter()
+        .flat_map(|p| {
+            let s = &p.scenario;
+            (0..s.policies.len()).flat_map(move |policy| {
+                (0..s.replications).map(move |replication| CellKey {
+                    point: p.index,
+                    policy,
+                    replication,
+                })
+            })
+        })
+        .collect()
+}
+
+/// Runs every cell of `study` (of its shard, if any).
+pub fn run(study: &Study, options: &BatchOptions) -> Result<BatchResult, BatchError> {
+    run_with(study, options, None, &|_: &Cell| {})
+}
+
+/// Runs the cells of `study` (of its shard, if any) that `store` does not
+/// already hold, keeping each in `store` as it finishes; calls `progress`
+/// after each cell, run or loaded.
+pub fn run_with(
+    study: &Study,
+    options: &BatchOptions,
+    store: Option<&dyn CellStore>,
+    progress: &(dyn Fn(&Cell) + Sync),
+) -> Result<BatchResult, BatchError> {
     let started = Instant::now();
-    let programs = scenario.compile();
-    let window = Window {
-        warmup: scenario.base.warmup,
-        horizon: scenario.base.horizon,
-    };
     let keep = match options.task_rows {
         TaskRows::Never => 0,
         TaskRows::Auto => DEFAULT_TASK_ROWS,
         TaskRows::Always => usize::MAX,
     };
-    let plan: Vec<(usize, u32)> = (0..scenario.policies.len())
-        .flat_map(|p| (0..scenario.replications).map(move |r| (p, r)))
+    let mine: Vec<CellKey> = plan(study)
+        .into_iter()
+        .enumerate()
+        .filter(|(n, _)| options.shard.is_none_or(|s| s.owns(*n)))
+        .map(|(_, key)| key)
         .collect();
-    let run_cell = |&(policy, replication): &(usize, u32)| -> Result<Cell, SimError> {
-        let config = scenario.sim_config(replication);
-        let mut recorder = SummaryRecorder::new(config.classes.len(), window, keep);
-        let scheduler = scenario.policies[policy].build(config.cpus, config.seed);
-        let stats = engine::run(&config, &programs, scheduler, &mut recorder)?;
-        let mut tasks = recorder.take_tasks();
-        if let Some(t) = tasks.as_mut() {
-            t.sort_by_key(|r| (r.arrival, r.class, r.index));
+    let resumed = std::sync::atomic::AtomicUsize::new(0);
+    let one = |key: &CellKey| -> Result<Cell, BatchError> {
+        if let Some(cell) = store.and_then(|s| s.load(key)) {
+            resumed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            progress(&cell);
+            return Ok(cell);
         }
-        let tasks = if keep == 0 { None } else { tasks };
-        let summaries = recorder.summaries(&stats, config.cpus);
-        Ok(Cell {
-            policy,
-            replication,
-            seed: config.seed,
-            summaries,
-            tasks,
-            stats,
-        })
+        let scenario = &study.points[key.point].scenario;
+        let cell = run_cell(scenario, *key, keep).map_err(|source| BatchError::Simulation {
+            key: *key,
+            label: scenario.policies[key.policy].label.clone(),
+            source,
+        })?;
+        if let Some(s) = store {
+            s.save(&cell).map_err(BatchError::Store)?;
+        }
+        progress(&cell);
+        Ok(cell)
     };
-    let cells: Result<Vec<Cell>, SimError> = match options.jobs {
-        Some(1) => plan.iter().map(run_cell).collect(),
+    let cells: Result<Vec<Cell>, BatchError> = match options.jobs {
+        Some(1) => mine.iter().map(one).collect(),
         jobs => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs.unwrap_or(0))
                 .build()
-                .expect("a thread pool of the requested size");
-            pool.install(|| plan.par_iter().map(run_cell).collect())
+                .map_err(|e| BatchError::Store(format!("cannot start worker threads: {e}")))?;
+            pool.install(|| mine.par_iter().map(one).collect())
         }
     };
     let mut cells = cells?;
-    let rows: usize = cells
-        .iter()
-        .map(|c| c.tasks.as_ref().map_or(usize::MAX, Vec::len))
-        .fold(0, usize::saturating_add);
-    let has_tasks = keep > 0 && rows <= keep;
+    let has_tasks = keep > 0 && {
+        let rows = cells
+            .iter()
+            .map(|c| c.tasks.as_ref().map_or(usize::MAX, Vec::len))
+            .fold(0, usize::saturating_add);
+        rows <= keep
+    };
     if !has_tasks {
         for c in &mut cells {
             c.tasks = None;
@@ -158,7 +257,53 @@ pub fn run(scenario: &Scenario, options: &BatchOptions) -> Result<BatchResult, S
     }
     Ok(BatchResult {
         cells,
+        resumed: resumed.into_inner(),
         wall: started.elapsed(),
         has_tasks,
     })
+}
+
+/// Runs one cell: `scenario`'s policy and replication of `key`.
+fn run_cell(scenario: &Scenario, key: CellKey, keep: usize) -> Result<Cell, SimError> {
+    let config = scenario.sim_config(key.replication);
+    let window = Window {
+        warmup: config.warmup,
+        horizon: config.horizon,
+    };
+    let mut recorder = SummaryRecorder::new(config.classes.len(), window, keep);
+    let scheduler = scenario.policies[key.policy].build(config.cpus, config.seed);
+    let programs = scenario.compile();
+    let stats = engine::run(&config, &programs, scheduler, &mut recorder)?;
+    let mut tasks = if keep == 0 {
+        None
+    } else {
+        recorder.take_tasks()
+    };
+    if let Some(t) = tasks.as_mut() {
+        t.sort_by_key(|r| (r.arrival, r.class, r.index));
+    }
+    let summaries = recorder.summaries(&stats, config.cpus);
+    Ok(Cell {
+        key,
+        seed: config.seed,
+        summaries,
+        tasks,
+        stats,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_plan() {
+        let shards: Vec<Shard> = (1..=3).map(|i| format!("{i}/3").parse().unwrap()).collect();
+        for n in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.owns(n)).count(), 1);
+        }
+        for bad in ["0/3", "4/3", "1/0", "x", "1-3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
 }

@@ -1,18 +1,21 @@
 //! Command-line interface: clap arguments in, files and exit codes out. The
 //! only place that touches the file system or the process.
 
-use std::fs;
-use std::io::{self, BufWriter, Write};
+mod output;
+mod store;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use corosim::batch::{self, BatchOptions, BatchResult, TaskRows};
+use corosim::batch::{self, BatchOptions, Cell, Shard, TaskRows};
 use corosim::policy::POLICIES;
-use corosim::report::{csv_out, number, run_json::RunInfo};
-use corosim::scenario::{Override, Scenario, ScenarioError};
+use corosim::scenario::{Override, ScenarioError, Study};
+
+use store::{Plan, StartedFrom, Store};
 
 /// A deterministic simulator of cooperative and preemptive task scheduling.
 #[derive(Parser, Debug)]
@@ -24,12 +27,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run every policy x replication of each scenario and write CSVs.
+    /// Run every sweep point x policy x replication of each scenario and write the results.
     Run(RunArgs),
-    /// Validate scenarios, print them resolved, with their offered load and warnings.
+    /// Validate scenarios, print them resolved, with each point's offered load and warnings.
     Check(CheckArgs),
     /// List every policy with its parameters and defaults.
     Policies,
+    /// Combine the folders of sharded runs (--shard) into one complete run folder.
+    Merge(MergeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,7 +66,13 @@ struct RunArgs {
     /// Never write tasks.csv (long runs then use bounded memory).
     #[arg(long)]
     no_tasks_csv: bool,
-    /// Print nothing but errors.
+    /// Run only the I-th of N slices of the runs (1 <= I <= N); combine the folders with `corosim merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Discard the results of an interrupted run in the output folder instead of resuming it.
+    #[arg(long)]
+    fresh: bool,
+    /// Print nothing but errors (no progress bar).
     #[arg(long)]
     quiet: bool,
 }
@@ -70,6 +81,19 @@ struct RunArgs {
 struct CheckArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// Run folders of the shards (the --out of each `corosim run --shard`).
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// The combined run folder (default: output/<scenario name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// Bad input: exit 2, nothing written.
@@ -108,6 +132,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_scenarios(args),
         Command::Check(args) => check(args),
+        Command::Merge(args) => merge(args),
         Command::Policies => {
             print_policies();
             Ok(ExitCode::SUCCESS)
@@ -115,7 +140,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn load_all(args: &ScenarioArgs) -> Result<Vec<Scenario>, Invalid> {
+/// A scenario file's study, with the plan that reproduces it.
+struct Loaded {
+    study: Study,
+    plan: Plan,
+}
+
+fn load_all(args: &ScenarioArgs, task_rows: TaskRows) -> Result<Vec<Loaded>, Invalid> {
     let overrides: Vec<Override> = args
         .sets
         .iter()
@@ -124,15 +155,22 @@ fn load_all(args: &ScenarioArgs) -> Result<Vec<Scenario>, Invalid> {
                 .map_err(|e| Invalid(format!("error: {e}")))
         })
         .collect::<Result<_, _>>()?;
-    let mut scenarios = Vec::new();
+    let mut loaded = Vec::new();
     for path in &args.scenarios {
-        let mut s = Scenario::load(path, &overrides)?;
-        if let Some(seed) = args.seed {
-            s.set_seed(seed);
-        }
-        scenarios.push(s);
+        let study = Study::load(path, &overrides, args.seed)?;
+        let scenario_text = std::fs::read_to_string(path)
+            .map_err(|e| Invalid(format!("error: {}: {e}", path.display())))?;
+        let plan = Plan {
+            corosim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_file: path.clone(),
+            scenario_text,
+            sets: args.sets.clone(),
+            seed: args.seed,
+            task_rows,
+        };
+        loaded.push(Loaded { study, plan });
     }
-    let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let mut names: Vec<&str> = loaded.iter().map(|l| l.study.name()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
         return Err(Invalid(format!(
@@ -140,41 +178,56 @@ fn load_all(args: &ScenarioArgs) -> Result<Vec<Scenario>, Invalid> {
             w[0]
         )));
     }
-    Ok(scenarios)
+    Ok(loaded)
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let scenarios = load_all(&args.scenario)?;
-    for s in &scenarios {
-        println!("# {} ({}): valid", s.name, s.file.display());
-        println!("# offered load: {:.4}", s.offered_load());
-        for w in s.warnings() {
-            eprintln!("warning: {}: {w}", s.file.display());
+    for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto)? {
+        let base = &study.base;
+        println!("# {} ({}): valid", base.name, base.file.display());
+        for point in &study.points {
+            let label = if study.keys.is_empty() {
+                String::new()
+            } else {
+                format!(" at point {} ({})", point.index, point.value)
+            };
+            let load = point.scenario.offered_load();
+            println!("# offered load{label}: {load:.4}");
+            for w in point.scenario.warnings() {
+                eprintln!("warning: {}{label}: {w}", base.file.display());
+            }
         }
-        println!("{}", s.resolved_toml());
+        println!("{}", base.resolved_toml());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn print_policies() {
     for p in POLICIES {
-        let kind = if p.preemptive { "preemptive" } else { "cooperative" };
+        let kind = if p.preemptive {
+            "preemptive"
+        } else {
+            "cooperative"
+        };
         println!("{:<14} {:<12} {}", p.kind, kind, p.models);
         for param in p.params {
             println!("    {}: {}", param.name, param.meaning);
-            println!("        default {}; e.g. {} = {}", param.default, param.name, param.example);
+            println!(
+                "        default {}; e.g. {} = {}",
+                param.default, param.name, param.example
+            );
         }
     }
     println!();
-    println!("Every policy but work-stealing and ps also takes queues = \"global\" (default) or \"per-cpu\":");
+    println!(
+        "Every policy but work-stealing and ps also takes queues = \"global\" (default) or \"per-cpu\":"
+    );
     println!("one queue per CPU, an idle CPU stealing half of the longest other queue.");
     println!("Class attributes policies read: priority (priority, priority-rr), deadline (edf),");
     println!("tickets (stride, lottery), nice or weight (cfs, and fairness_jain for all).");
 }
 
 fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
-    let scenarios = load_all(&args.scenario)?;
-    let command_line: Vec<String> = std::env::args().collect();
     let task_rows = if args.tasks_csv {
         TaskRows::Always
     } else if args.no_tasks_csv {
@@ -185,114 +238,139 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
     if args.jobs == Some(0) {
         return Err(Invalid("error: --jobs must be at least 1".into()).into());
     }
+    let loaded = load_all(&args.scenario, task_rows)?;
+    let command_line: Vec<String> = std::env::args().collect();
     let options = BatchOptions {
         jobs: args.jobs,
         task_rows,
+        shard: args.shard,
     };
-    for scenario in &scenarios {
-        let dir = match (&args.out, scenarios.len()) {
-            (Some(out), 1) => out.clone(),
-            (Some(out), _) => out.join(&scenario.name),
-            (None, _) => Path::new("output").join(&scenario.name),
+    let several = loaded.len() > 1;
+    for Loaded { study, plan } in &loaded {
+        let dir = match (&args.out, several) {
+            (Some(out), false) => out.clone(),
+            (Some(out), true) => out.join(study.name()),
+            (None, _) => Path::new("output").join(study.name()),
         };
-        let result = batch::run(scenario, &options)
-            .with_context(|| format!("running {}", scenario.file.display()))?;
-        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        // run.json is written last and marks a complete run: remove the
-        // previous run's files first, so a run interrupted while writing never
-        // leaves old and new files side by side looking complete.
-        for stale in ["run.json", "summary.csv", "tasks.csv"] {
-            let path = dir.join(stale);
-            if path.exists() {
-                fs::remove_file(&path)
-                    .with_context(|| format!("removing the previous {}", path.display()))?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let store = Store::new(&dir);
+        if args.fresh {
+            store.clear()?;
+        }
+        output::remove_outputs(&dir)?;
+        if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
+            eprintln!(
+                "note: {} held results of a different run (scenario or options changed); starting over",
+                dir.display()
+            );
+        }
+        let mine = batch::plan(study)
+            .len()
+            .div_ceil(args.shard.map_or(1, |s| s.count as usize));
+        let bar = progress_bar(mine as u64, args.quiet);
+        let result = batch::run_with(study, &options, Some(&store), &|_: &Cell| bar.inc(1))
+            .with_context(|| format!("running {}", study.base.file.display()))?;
+        bar.finish_and_clear();
+        if let Some(shard) = args.shard {
+            if !args.quiet {
+                println!(
+                    "{}: shard {}/{}: {} runs in {} ({} resumed); combine the shards with `corosim merge`",
+                    study.name(),
+                    shard.index,
+                    shard.count,
+                    result.cells.len(),
+                    dir.display(),
+                    result.resumed
+                );
             }
+            continue;
         }
-        write_atomically(&dir.join("summary.csv"), |w| {
-            csv_out::write_summary(w, scenario, &result).map_err(Into::into)
-        })?;
-        if result.has_tasks {
-            write_atomically(&dir.join("tasks.csv"), |w| {
-                csv_out::write_tasks(w, scenario, &result).map_err(Into::into)
-            })?;
-        }
-        let info = RunInfo::new(scenario, &result, &command_line, result.has_tasks);
-        write_atomically(&dir.join("run.json"), |mut w| {
-            serde_json::to_writer_pretty(&mut w, &info)?;
-            writeln!(w)?;
-            Ok(())
-        })?;
+        output::write_outputs(&dir, study, &result, &command_line)?;
         if !args.quiet {
-            print_headline(scenario, &result, &dir);
+            output::print_headline(study, &result, &dir);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes to a temporary name beside `path` and renames it into place once
-/// complete, so an interrupted run never leaves a file that looks finished.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<()>,
-) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.partial"));
-    let result = (|| {
-        let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        let mut w = BufWriter::new(file);
-        write(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+/// A progress bar on a terminal; hidden when quiet, in CI, or when stderr is
+/// not a terminal.
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || std::env::var_os("CI").is_some() {
+        return ProgressBar::hidden();
     }
-    result.with_context(|| format!("writing {}", path.display()))
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
-fn print_headline(scenario: &Scenario, result: &BatchResult, dir: &Path) {
-    let mut out = io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "{}: {} runs, {} events in {:.2}s ({:.1}M events/s) -> {}",
-        scenario.name,
-        result.cells.len(),
-        result.events(),
-        result.wall.as_secs_f64(),
-        result.events() as f64 / result.wall.as_secs_f64().max(1e-9) / 1e6,
-        dir.display()
-    );
-    let _ = writeln!(
-        out,
-        "  {:<32} {:>4} {:>10} {:>12} {:>12} {:>12} {:>6}",
-        "policy", "rep", "completed", "mean (s)", "p99 (s)", "max (s)", "util"
-    );
-    for cell in &result.cells {
-        let Some(all) = cell.summaries.last() else {
+fn merge(args: MergeArgs) -> Result<ExitCode> {
+    let mut plans = Vec::new();
+    for dir in &args.shards {
+        let plan = Store::new(dir).plan()?.ok_or_else(|| {
+            Invalid(format!(
+                "error: {} holds no run (no cells/plan.json)",
+                dir.display()
+            ))
+        })?;
+        plans.push(plan);
+    }
+    if let Some(other) = plans.iter().position(|p| *p != plans[0]) {
+        return Err(Invalid(format!(
+            "error: {} and {} are runs of different scenarios or options",
+            args.shards[0].display(),
+            args.shards[other].display()
+        ))
+        .into());
+    }
+    let plan = &plans[0];
+    let study = plan.study().map_err(Invalid::from)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(study.name()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let target = Store::new(&dir);
+    output::remove_outputs(&dir)?;
+    target.start(plan)?;
+    let sources: Vec<Store> = args.shards.iter().map(|d| Store::new(d)).collect();
+    let mut missing = 0;
+    for key in batch::plan(&study) {
+        if target.cell_file(&key).is_some() {
             continue;
-        };
-        let _ = writeln!(
-            out,
-            "  {:<32} {:>4} {:>10} {:>12} {:>12} {:>12} {:>6.3}",
-            scenario.policies[cell.policy].label,
-            cell.replication,
-            all.completed,
-            short(all.latency_mean_s),
-            short(all.latency_p99_s),
-            short(all.latency_max_s),
-            all.cpu_utilization
+        }
+        match sources.iter().find_map(|s| s.cell_file(&key)) {
+            Some(file) => {
+                let bytes =
+                    std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                let to = dir
+                    .join("cells")
+                    .join(file.file_name().expect("a cell file has a name"));
+                output::write_atomically(&to, |w| Ok(std::io::Write::write_all(w, &bytes)?))?;
+            }
+            None => missing += 1,
+        }
+    }
+    if missing > 0 {
+        anyhow::bail!(
+            "{missing} of {} runs are in none of the shard folders: run the missing shards, then merge again",
+            batch::plan(&study).len()
         );
     }
-}
-
-fn short(x: Option<f64>) -> String {
-    match x {
-        Some(v) => format!("{v:.6}"),
-        None => number(None),
+    let options = BatchOptions {
+        jobs: Some(1),
+        task_rows: plan.task_rows,
+        shard: None,
+    };
+    let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
+    let command_line: Vec<String> = std::env::args().collect();
+    output::write_outputs(&dir, &study, &result, &command_line)?;
+    if !args.quiet {
+        output::print_headline(&study, &result, &dir);
     }
+    Ok(ExitCode::SUCCESS)
 }

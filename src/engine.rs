@@ -73,7 +73,7 @@ pub enum SimError {
 const STALL_EVENTS: u64 = 100_000_000;
 
 /// Totals of one run.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStats {
     /// Events processed.
     pub events: u64,

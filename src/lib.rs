@@ -5,9 +5,10 @@
 //! latency, throughput and fairness.
 //!
 //! ```
-//! use corosim::scenario::Scenario;
+//! use corosim::batch::{self, CellKey};
+//! use corosim::scenario::Study;
 //!
-//! let scenario = Scenario::from_str(r#"
+//! let study = Study::from_str(r#"
 //!     name = "two-tasks"
 //!     horizon = "1s"
 //!     [[policy]]
@@ -17,9 +18,10 @@
 //!     arrival = { process = "at", times = ["0s", "0s"] }
 //!     program = [ { compute = "10ms" } ]
 //! "#, "inline.toml").unwrap();
-//! let results = corosim::batch::run(&scenario, &Default::default()).unwrap();
+//! let results = batch::run(&study, &Default::default()).unwrap();
 //! // FIFO: the first job finishes at 10ms, the second at 20ms.
-//! let all = results.summary_row(&scenario, 0, 0, "*").unwrap();
+//! let first = CellKey { point: 0, policy: 0, replication: 0 };
+//! let all = results.summary_row(&study, first, "*").unwrap();
 //! assert_eq!(all.completed, 2);
 //! assert_eq!(all.latency_mean_s, Some(0.015));
 //! assert_eq!(all.latency_max_s, Some(0.02));

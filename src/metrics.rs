@@ -1,6 +1,7 @@
 //! Metrics: the [`Recorder`] sink the engine reports to, the per-task
 //! [`TaskRecord`], and the summaries built from them.
 
+pub mod aggregate;
 pub mod samples;
 pub mod summary;
 
@@ -10,7 +11,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// Everything measured of one task, reported when it finishes (or, with
 /// `finish: None`, when a run stops before it does).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskRecord {
     /// Its class.
     pub class: ClassId,
@@ -23,9 +24,11 @@ pub struct TaskRecord {
     /// When its last step completed.
     pub finish: Option<SimTime>,
     /// CPU time consumed.
+    #[serde(with = "crate::time::as_nanos")]
     pub cpu: SimDuration,
     /// Time suspended: sleeping, in I/O (queueing included), waiting for a lock
     /// or a join, or held in a cooperative `block`.
+    #[serde(with = "crate::time::as_nanos")]
     pub suspended: SimDuration,
     /// Times it lost a CPU with work left (slice end or a more urgent task).
     pub preemptions: u32,

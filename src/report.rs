@@ -7,9 +7,5 @@ pub mod run_json;
 /// A float the way every CSV prints it: the shortest text that reads back to
 /// the same number; empty where undefined.
 pub fn number(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v.is_finite() => format!("{v}"),
-        Some(v) => format!("{v}"),
-        None => String::new(),
-    }
+    x.map_or(String::new(), |v| format!("{v}"))
 }

@@ -6,6 +6,7 @@
 mod error;
 mod overrides;
 mod schema;
+mod study;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -16,6 +17,7 @@ use toml::Spanned;
 pub use error::ScenarioError;
 pub use overrides::Override;
 use schema::{PreemptAfter, RawArrival, RawPolicy, RawScenario, RawStep, RawTask};
+pub use study::{Point, Study};
 
 use crate::dist::Dist;
 use crate::model::{Arrival, ClassSpec, DeviceSpec, SimConfig};
@@ -66,6 +68,7 @@ pub struct Scenario {
     /// Lock names, in order of first use.
     pub locks: Vec<String>,
     resolved: RawScenario,
+    point_note: Option<String>,
 }
 
 /// The Linux kernel's `sched_prio_to_weight` table (kernel/sched/core.c), nice
@@ -83,49 +86,62 @@ pub fn nice_weight(nice: i32) -> f64 {
 
 impl Scenario {
     /// Reads and validates the scenario at `path`, with `overrides` applied.
+    /// A scenario with a `[sweep]` is a [`Study`]: load it with `Study::load`.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::general(&file, format!("cannot read the scenario: {e}")))?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        if overrides.is_empty() {
-            return Self::parse(&text, &file, dir, path);
-        }
-        let edited =
-            overrides::apply(&text, overrides).map_err(|e| ScenarioError::general(&file, e))?;
-        match Self::parse(&edited, &file, dir, path) {
-            Ok(s) => Ok(s),
-            Err(edited_error) => match Self::parse(&text, &file, dir, path) {
-                // The file itself is wrong: report it at its own lines.
-                Err(original_error) => Err(original_error),
-                // The overrides made it wrong: say so, and show the edited text
-                // the location refers to.
-                Ok(_) => {
-                    let sets: Vec<String> = overrides.iter().map(ToString::to_string).collect();
-                    let name = format!("{file} (as changed by {})", sets.join(" "));
-                    Err(edited_error.renamed(
-                        &name,
-                        &edited,
-                        &format!(" (after {})", sets.join(" ")),
-                    ))
-                }
-            },
-        }
+        let source = Source::read(path)?;
+        let scenario = source.parse(overrides)?;
+        scenario.refuse_sweep(&source)?;
+        Ok(scenario)
     }
 
     /// Validates a scenario given as text; `file` names it in errors and files
     /// it refers to are relative to the current directory.
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        Self::parse(text, file, Path::new("."), Path::new(file))
+        let source = Source::text(text, file);
+        let scenario = source.parse(&[])?;
+        scenario.refuse_sweep(&source)?;
+        Ok(scenario)
     }
 
-    fn parse(text: &str, file: &str, dir: &Path, path: &Path) -> Result<Scenario, ScenarioError> {
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
-            ScenarioError::at(file, text, e.span(), e.message().trim_end().to_string())
-        })?;
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        Validator { file, text, dir }.validate(raw, stem)
+    fn refuse_sweep(&self, source: &Source) -> Result<(), ScenarioError> {
+        match &self.resolved.sweep {
+            Some(sweep) => Err(ScenarioError::at(
+                &source.file,
+                &source.text,
+                Some(sweep.span()),
+                "this scenario has a [sweep]: it is a Study (corosim::scenario::Study), not a single scenario",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The `[sweep]` table as written, if any.
+    pub(crate) fn sweep_table(&self) -> Option<&Spanned<toml::Table>> {
+        self.resolved.sweep.as_ref()
+    }
+
+    /// Multiplies the rate of every Poisson class by `factor`.
+    pub(crate) fn scale_poisson_rates(&mut self, factor: f64) {
+        for class in &mut self.base.classes {
+            if let Some(Arrival::Poisson { rate }) = &mut class.arrival {
+                *rate *= factor;
+            }
+        }
+        for task in &mut self.resolved.task {
+            if let Some(arrival) = &mut task.get_mut().arrival {
+                if let Some(rate) = &mut arrival.get_mut().rate {
+                    *rate.get_mut() *= factor;
+                }
+            }
+        }
+    }
+
+    /// Drops the `[sweep]` table from the resolved scenario and notes which
+    /// point this is, for a point's own `resolved_toml`.
+    pub(crate) fn mark_point(&mut self, note: String) {
+        self.resolved.sweep = None;
+        self.point_note = Some(note);
     }
 
     /// The simulation of replication `replication` with base seed `seed`.
@@ -149,34 +165,43 @@ impl Scenario {
 
     /// The scenario as it runs, every default filled in, as TOML.
     pub fn resolved_toml(&self) -> String {
-        toml::to_string(&self.resolved)
-            .unwrap_or_else(|e| format!("# cannot print the scenario: {e}\n"))
+        let body = toml::to_string(&self.resolved)
+            .unwrap_or_else(|e| format!("# cannot print the scenario: {e}\n"));
+        match &self.point_note {
+            Some(note) => format!("# {note}\n{body}"),
+            None => body,
+        }
     }
 
     /// The offered load of each class with open arrivals: arrival rate x mean
     /// CPU demand (spawned tasks included) / cpus. Closed and explicit
     /// arrivals have no fixed rate and are left out.
     pub fn offered_load(&self) -> f64 {
+        let (poisson, other) = self.offered_load_parts();
+        poisson + other
+    }
+
+    /// The offered load of the Poisson classes, and of the others (periodic,
+    /// explicit times), which a `load` sweep does not scale.
+    pub fn offered_load_parts(&self) -> (f64, f64) {
         let programs = self.compile();
         let cpus = f64::from(self.base.cpus);
         let horizon = self.base.horizon.as_secs_f64();
         let horizon_d = SimDuration::from_nanos(self.base.horizon.as_nanos());
-        self.base
-            .classes
-            .iter()
-            .enumerate()
-            .map(|(c, spec)| {
-                let rate = match &spec.arrival {
-                    Some(Arrival::Poisson { rate }) => *rate,
-                    Some(Arrival::Periodic { period, .. }) => 1.0 / period.as_secs_f64(),
-                    Some(Arrival::At { times }) if horizon > 0.0 => {
-                        times.iter().filter(|t| **t < horizon_d).count() as f64 / horizon
-                    }
-                    _ => 0.0,
-                };
-                rate * programs.mean_cpu_nanos(ClassId(c as u32), true) * 1e-9 / cpus
-            })
-            .sum()
+        let (mut poisson, mut other) = (0.0, 0.0);
+        for (c, spec) in self.base.classes.iter().enumerate() {
+            let demand = programs.mean_cpu_nanos(ClassId(c as u32), true) / 1e9 / cpus;
+            match &spec.arrival {
+                Some(Arrival::Poisson { rate }) => poisson += rate * demand,
+                Some(Arrival::Periodic { period, .. }) => other += demand / period.as_secs_f64(),
+                Some(Arrival::At { times }) if horizon > 0.0 => {
+                    other +=
+                        times.iter().filter(|t| **t < horizon_d).count() as f64 / horizon * demand
+                }
+                _ => {}
+            }
+        }
+        (poisson, other)
     }
 
     /// Warnings worth a user's attention (the run still works).
@@ -233,6 +258,97 @@ fn takes_time(steps: &[Step], programs: &[Vec<Step>]) -> bool {
     })
 }
 
+/// A scenario's text and where it came from.
+pub(crate) struct Source {
+    pub(crate) text: String,
+    pub(crate) file: String,
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl Source {
+    pub(crate) fn read(path: &Path) -> Result<Source, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::general(&file, format!("cannot read the scenario: {e}")))?;
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Ok(Source {
+            text,
+            file,
+            dir,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Text that was read from `path` earlier (files it names are relative
+    /// to `path`'s folder).
+    pub(crate) fn at(text: &str, path: &Path) -> Source {
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Source {
+            text: text.to_string(),
+            file: path.display().to_string(),
+            dir,
+            path: path.to_path_buf(),
+        }
+    }
+
+    pub(crate) fn text(text: &str, file: &str) -> Source {
+        Source {
+            text: text.to_string(),
+            file: file.to_string(),
+            dir: PathBuf::from("."),
+            path: PathBuf::from(file),
+        }
+    }
+
+    fn parse_text(&self, text: &str) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            ScenarioError::at(
+                &self.file,
+                text,
+                e.span(),
+                e.message().trim_end().to_string(),
+            )
+        })?;
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned());
+        Validator {
+            file: &self.file,
+            text,
+            dir: &self.dir,
+        }
+        .validate(raw, stem)
+    }
+
+    /// Validates the text with `overrides` applied. An error the overrides
+    /// caused is shown in the edited text and says so; an error of the file
+    /// itself is shown at the file's own lines.
+    pub(crate) fn parse(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        if overrides.is_empty() {
+            return self.parse_text(&self.text);
+        }
+        let edited = overrides::apply(&self.text, overrides)
+            .map_err(|e| ScenarioError::general(&self.file, e))?;
+        match self.parse_text(&edited) {
+            Ok(s) => Ok(s),
+            Err(edited_error) => match self.parse_text(&self.text) {
+                Err(original_error) => Err(original_error),
+                Ok(_) => {
+                    let sets: Vec<String> = overrides.iter().map(ToString::to_string).collect();
+                    let name = format!("{} (as changed by {})", self.file, sets.join(" "));
+                    Err(edited_error.renamed(
+                        &name,
+                        &edited,
+                        &format!(" (after {})", sets.join(" ")),
+                    ))
+                }
+            },
+        }
+    }
+}
+
 struct Validator<'a> {
     file: &'a str,
     text: &'a str,
@@ -249,12 +365,6 @@ impl Validator<'_> {
         mut raw: RawScenario,
         stem: Option<String>,
     ) -> Result<Scenario, ScenarioError> {
-        if let Some(sweep) = &raw.sweep {
-            return Err(self.err(
-                sweep.span(),
-                "[sweep] is not supported by this version of corosim yet; run one point at a time with --set PATH=VALUE",
-            ));
-        }
         let name = match &raw.name {
             Some(n) => {
                 let bad = n.get_ref().is_empty()
@@ -427,6 +537,7 @@ impl Validator<'_> {
             programs,
             locks,
             resolved: raw,
+            point_note: None,
         })
     }
 

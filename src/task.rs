@@ -12,7 +12,10 @@ use crate::rng::Cursor;
 use crate::time::{SimDuration, SimTime};
 
 /// A task class: index into the scenario's `[[task]]` tables, in file order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct ClassId(pub u32);
 
 /// An I/O device: index into the scenario's `[[device]]` tables.

@@ -8,7 +8,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An instant on the virtual clock, in nanoseconds since the start of a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Serialized as the integer number of nanoseconds.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct SimTime(pub u64);
 
 /// A span of virtual time in nanoseconds.
@@ -266,6 +270,23 @@ impl<'de> Deserialize<'de> for SimDuration {
             }
         }
         d.deserialize_any(Visitor)
+    }
+}
+
+/// Serializes a `SimDuration` as integer nanoseconds (for records, where the
+/// `"1.5ms"` text form would be slow and large): `#[serde(with = "as_nanos")]`.
+pub mod as_nanos {
+    use super::SimDuration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the nanoseconds.
+    pub fn serialize<S: Serializer>(d: &SimDuration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.0)
+    }
+
+    /// Reads the nanoseconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration, D::Error> {
+        u64::deserialize(d).map(SimDuration)
     }
 }
 

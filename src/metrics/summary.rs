@@ -1,7 +1,7 @@
 //! Per-class summaries of one run: the metrics of a `summary.csv` row, built by
 //! streaming task records through [`SummaryRecorder`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::samples::Samples;
 use super::{Recorder, TaskRecord};
@@ -29,7 +29,7 @@ impl Window {
 
 /// The metrics of one class (or of all, `*`) in one run, as `summary.csv` has
 /// them. Times in seconds; `None` where undefined (no tasks).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassSummary {
     /// Measured tasks (arrived in the window).
     pub arrived: u64,
@@ -73,6 +73,62 @@ pub struct ClassSummary {
     pub events: u64,
     /// Times measured tasks ran on a CPU other than the one they last ran on.
     pub migrations: u64,
+}
+
+/// The metric columns of `summary.csv`, in order (after its key columns).
+pub const METRICS: [&str; 21] = [
+    "arrived",
+    "completed",
+    "unfinished",
+    "throughput_per_s",
+    "latency_mean_s",
+    "latency_p50_s",
+    "latency_p90_s",
+    "latency_p99_s",
+    "latency_p999_s",
+    "latency_max_s",
+    "response_mean_s",
+    "response_p99_s",
+    "wait_mean_s",
+    "slowdown_mean",
+    "cpu_utilization",
+    "context_switches",
+    "preemptions",
+    "fairness_jain",
+    "deadline_misses",
+    "events",
+    "migrations",
+];
+
+impl ClassSummary {
+    /// The values of [`METRICS`], in order; `None` where undefined. Counts are
+    /// exact as floats (they stay far below 2^53).
+    pub fn values(&self) -> [Option<f64>; 21] {
+        let n = |x: u64| Some(x as f64);
+        [
+            n(self.arrived),
+            n(self.completed),
+            n(self.unfinished),
+            Some(self.throughput_per_s),
+            self.latency_mean_s,
+            self.latency_p50_s,
+            self.latency_p90_s,
+            self.latency_p99_s,
+            self.latency_p999_s,
+            self.latency_max_s,
+            self.response_mean_s,
+            self.response_p99_s,
+            self.wait_mean_s,
+            self.slowdown_mean,
+            Some(self.cpu_utilization),
+            n(self.context_switches),
+            n(self.preemptions),
+            self.fairness_jain,
+            n(self.deadline_misses),
+            n(self.events),
+            n(self.migrations),
+        ]
+    }
 }
 
 #[derive(Clone, Debug, Default)]

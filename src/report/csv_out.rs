@@ -1,10 +1,14 @@
-//! `summary.csv` and `tasks.csv`, with the columns SPEC section 6 names.
+//! The CSV files: `summary.csv`, `tasks.csv` and `aggregate.csv` with the
+//! columns SPEC section 6 names (corosim's additions come last), and
+//! `paired.csv`, the paired comparisons of policies.
 
 use std::io::Write;
 
-use crate::batch::BatchResult;
+use crate::batch::Cell;
+use crate::metrics::aggregate::{self, Estimate};
+use crate::metrics::summary::METRICS;
 use crate::report::number;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Study};
 
 /// `summary.csv` columns.
 pub const SUMMARY_COLUMNS: [&str; 27] = [
@@ -56,54 +60,40 @@ pub const TASK_COLUMNS: [&str; 15] = [
     "migrations",
 ];
 
-/// Writes `summary.csv`: one row per policy x replication x class, then `*`.
-pub fn write_summary<W: Write>(
-    out: W,
-    scenario: &Scenario,
-    result: &BatchResult,
-) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(SUMMARY_COLUMNS)?;
-    let class_names: Vec<&str> = scenario
+/// The class names of a point's scenario, then `*`.
+fn class_names(scenario: &Scenario) -> Vec<&str> {
+    scenario
         .base
         .classes
         .iter()
         .map(|c| c.name.as_str())
         .chain(["*"])
-        .collect();
-    for cell in &result.cells {
-        let label = &scenario.policies[cell.policy].label;
-        for (s, class) in cell.summaries.iter().zip(&class_names) {
-            let int = |x: u64| x.to_string();
-            w.write_record([
-                "0".to_string(),
-                String::new(),
-                label.clone(),
-                cell.replication.to_string(),
+        .collect()
+}
+
+/// The label of a cell's policy.
+fn label<'a>(study: &'a Study, cell: &Cell) -> &'a str {
+    &study.points[cell.key.point].scenario.policies[cell.key.policy].label
+}
+
+/// Writes `summary.csv`: one row per point x policy x replication x class,
+/// then `*`, in the order of `cells`.
+pub fn write_summary<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(SUMMARY_COLUMNS)?;
+    for cell in cells {
+        let point = &study.points[cell.key.point];
+        for (s, class) in cell.summaries.iter().zip(class_names(&point.scenario)) {
+            let mut row = vec![
+                point.index.to_string(),
+                point.value.clone(),
+                label(study, cell).to_string(),
+                cell.key.replication.to_string(),
                 cell.seed.to_string(),
                 class.to_string(),
-                int(s.arrived),
-                int(s.completed),
-                int(s.unfinished),
-                number(Some(s.throughput_per_s)),
-                number(s.latency_mean_s),
-                number(s.latency_p50_s),
-                number(s.latency_p90_s),
-                number(s.latency_p99_s),
-                number(s.latency_p999_s),
-                number(s.latency_max_s),
-                number(s.response_mean_s),
-                number(s.response_p99_s),
-                number(s.wait_mean_s),
-                number(s.slowdown_mean),
-                number(Some(s.cpu_utilization)),
-                int(s.context_switches),
-                int(s.preemptions),
-                number(s.fairness_jain),
-                int(s.deadline_misses),
-                int(s.events),
-                int(s.migrations),
-            ])?;
+            ];
+            row.extend(s.values().into_iter().map(number));
+            w.write_record(&row)?;
         }
     }
     w.flush()?;
@@ -113,18 +103,19 @@ pub fn write_summary<W: Write>(
 /// Writes `tasks.csv`: one row per task, cells in order, tasks by arrival.
 /// Times are integer nanoseconds; a task that never started or finished has
 /// empty cells there.
-pub fn write_tasks<W: Write>(out: W, scenario: &Scenario, result: &BatchResult) -> csv::Result<()> {
+pub fn write_tasks<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(TASK_COLUMNS)?;
     let opt = |x: Option<u64>| x.map_or(String::new(), |v| v.to_string());
-    for cell in &result.cells {
-        let label = &scenario.policies[cell.policy].label;
+    for cell in cells {
+        let scenario = &study.points[cell.key.point].scenario;
+        let label = label(study, cell);
         for t in cell.tasks.iter().flatten() {
             let class = &scenario.base.classes[t.class.0 as usize].name;
             w.write_record([
-                "0".to_string(),
-                label.clone(),
-                cell.replication.to_string(),
+                cell.key.point.to_string(),
+                label.to_string(),
+                cell.key.replication.to_string(),
                 format!("{class}#{}", t.index),
                 class.clone(),
                 t.arrival.as_nanos().to_string(),
@@ -139,6 +130,81 @@ pub fn write_tasks<W: Write>(out: W, scenario: &Scenario, result: &BatchResult) 
                 t.migrations.to_string(),
             ])?;
         }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `aggregate.csv`: per point x policy x class, the number of
+/// replications and, for every metric of `summary.csv`, its mean over them
+/// (`_mean`) and the half-width of its 95% Student t interval (`_ci95`, empty
+/// with a single replication).
+pub fn write_aggregate<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = ["point", "sweep_value", "policy", "class", "replications"]
+        .map(String::from)
+        .to_vec();
+    for m in METRICS {
+        header.push(format!("{m}_mean"));
+        header.push(format!("{m}_ci95"));
+    }
+    w.write_record(&header)?;
+    for row in aggregate::aggregate(cells) {
+        let point = &study.points[row.point];
+        let mut record = vec![
+            point.index.to_string(),
+            point.value.clone(),
+            point.scenario.policies[row.policy].label.clone(),
+            class_names(&point.scenario)[row.class].to_string(),
+            row.replications.to_string(),
+        ];
+        for e in &row.estimates {
+            record.push(number(e.map(|e| e.mean)));
+            record.push(number(e.and_then(|e| e.half_width)));
+        }
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `paired.csv`: for every point, class and pair of policies, the mean
+/// difference (first minus second) of each metric over the replications they
+/// share, its 95% half-width, and whether the difference is significant (the
+/// interval excludes zero).
+pub fn write_paired<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "point",
+        "sweep_value",
+        "class",
+        "policy_a",
+        "policy_b",
+        "metric",
+        "replications",
+        "mean_difference",
+        "ci95",
+        "significant",
+    ])?;
+    for row in aggregate::paired(cells) {
+        let point = &study.points[row.point];
+        let Estimate {
+            n,
+            mean,
+            half_width,
+        } = row.difference;
+        w.write_record([
+            point.index.to_string(),
+            point.value.clone(),
+            class_names(&point.scenario)[row.class].to_string(),
+            point.scenario.policies[row.a].label.clone(),
+            point.scenario.policies[row.b].label.clone(),
+            METRICS[row.metric].to_string(),
+            n.to_string(),
+            number(Some(mean)),
+            number(half_width),
+            row.significant().to_string(),
+        ])?;
     }
     w.flush()?;
     Ok(())

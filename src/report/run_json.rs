@@ -1,10 +1,11 @@
 //! `run.json`: what was run and how fast: the resolved scenario, seed,
-//! version, command line, wall time and events per second.
+//! version, command line, wall time and events per second. Written last, it
+//! marks a run folder as complete.
 
 use serde::Serialize;
 
 use crate::batch::BatchResult;
-use crate::scenario::Scenario;
+use crate::scenario::Study;
 
 /// The contents of `run.json`.
 #[derive(Debug, Serialize)]
@@ -13,25 +14,33 @@ pub struct RunInfo<'a> {
     pub corosim_version: &'static str,
     /// The scenario's name.
     pub scenario: &'a str,
+    /// What it shows.
+    pub description: Option<&'a str>,
     /// The file it came from.
     pub file: String,
     /// The command line.
     pub command_line: &'a [String],
     /// Base seed.
     pub seed: u64,
-    /// Replications per policy.
+    /// Replications per policy and point.
     pub replications: u32,
-    /// Policy labels, in order.
+    /// Policy labels (at the first point), in order.
     pub policies: Vec<&'a str>,
-    /// Runs (policies x replications).
+    /// Swept keys, if any.
+    pub sweep: &'a [String],
+    /// Sweep values, one per point.
+    pub points: Vec<&'a str>,
+    /// Runs (points x policies x replications).
     pub cells: usize,
-    /// Wall-clock seconds for all runs.
+    /// Runs taken from an earlier, interrupted run or from merged shards.
+    pub cells_resumed: usize,
+    /// Wall-clock seconds of this invocation.
     pub wall_time_s: f64,
     /// Events processed by all runs.
     pub events: u64,
-    /// Events per second of wall time.
+    /// Events per second of wall time (runs done in this invocation only).
     pub events_per_second: f64,
-    /// Tasks that arrived in all runs.
+    /// Measured tasks of all runs.
     pub tasks: u64,
     /// Tasks per second of wall time.
     pub tasks_per_second: f64,
@@ -42,31 +51,48 @@ pub struct RunInfo<'a> {
 }
 
 impl<'a> RunInfo<'a> {
-    /// Describes `result`, a run of `scenario` started by `command_line`.
-    pub fn new(
-        scenario: &'a Scenario,
-        result: &BatchResult,
-        command_line: &'a [String],
-        tasks_csv: bool,
-    ) -> Self {
+    /// Describes `result`, a run of `study` started by `command_line`.
+    pub fn new(study: &'a Study, result: &BatchResult, command_line: &'a [String]) -> Self {
         let wall = result.wall.as_secs_f64();
-        let per_second = |n: u64| if wall > 0.0 { n as f64 / wall } else { 0.0 };
+        let fresh = result.cells.len() - result.resumed;
+        let fresh_share = if result.cells.is_empty() {
+            0.0
+        } else {
+            fresh as f64 / result.cells.len() as f64
+        };
+        let per_second = |n: u64| {
+            if wall > 0.0 {
+                n as f64 * fresh_share / wall
+            } else {
+                0.0
+            }
+        };
+        let base = &study.base;
         RunInfo {
             corosim_version: env!("CARGO_PKG_VERSION"),
-            scenario: &scenario.name,
-            file: scenario.file.display().to_string(),
+            scenario: &base.name,
+            description: base.description.as_deref(),
+            file: base.file.display().to_string(),
             command_line,
-            seed: scenario.seed,
-            replications: scenario.replications,
-            policies: scenario.policies.iter().map(|p| p.label.as_str()).collect(),
+            seed: base.seed,
+            replications: base.replications,
+            policies: study.points[0]
+                .scenario
+                .policies
+                .iter()
+                .map(|p| p.label.as_str())
+                .collect(),
+            sweep: &study.keys,
+            points: study.points.iter().map(|p| p.value.as_str()).collect(),
             cells: result.cells.len(),
+            cells_resumed: result.resumed,
             wall_time_s: wall,
             events: result.events(),
             events_per_second: per_second(result.events()),
             tasks: result.tasks(),
             tasks_per_second: per_second(result.tasks()),
-            tasks_csv,
-            resolved_scenario: scenario.resolved_toml(),
+            tasks_csv: result.has_tasks,
+            resolved_scenario: base.resolved_toml(),
         }
     }
 }

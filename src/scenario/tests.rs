@@ -299,14 +299,15 @@ fn name_that_is_not_a_folder_name() {
     assert_refused(&text, Some((1, 8)), &["folder name", "without slashes"]);
 }
 
+/// A single `Scenario` refuses a sweep and points to `Study`, which expands it.
 #[test]
-fn sweep_is_refused_clearly() {
-    let text = format!("horizon = \"1s\"\n\n[sweep]\nload = [0.3, 0.5]\n{TASK}");
-    assert_refused(
-        &text,
-        Some((3, 1)),
-        &["[sweep] is not supported", "--set PATH=VALUE"],
+fn sweep_makes_a_study_not_a_scenario() {
+    let text = format!(
+        "horizon = \"1s\"\n[[policy]]\nkind = \"fifo\"\n\n[sweep]\nload = [0.3, 0.5]\n{TASK}"
     );
+    assert_refused(&text, Some((5, 1)), &["it is a Study"]);
+    let study = Study::from_str(&text, "bad.toml").unwrap();
+    assert_eq!(study.points.len(), 2);
 }
 
 // ---- policies ------------------------------------------------------------

@@ -404,7 +404,14 @@ fn run_writes_exactly_summary_tasks_and_run_json() {
     let out = dir.path().join("out");
     assert_eq!(
         names_in(&out),
-        ["run.json", "summary.csv", "tasks.csv"],
+        [
+            "aggregate.csv",
+            "cells",
+            "paired.csv",
+            "run.json",
+            "summary.csv",
+            "tasks.csv"
+        ],
         "no .partial or other file is left"
     );
     assert_eq!(first_line(out.join("summary.csv")), SUMMARY_HEADER);
@@ -443,7 +450,14 @@ fn run_without_out_writes_to_output_and_the_scenario_name() {
     assert_exit(&o, 0);
     assert_eq!(
         names_in(&dir.path().join("output/tiny")),
-        ["run.json", "summary.csv", "tasks.csv"]
+        [
+            "aggregate.csv",
+            "cells",
+            "paired.csv",
+            "run.json",
+            "summary.csv",
+            "tasks.csv"
+        ]
     );
 }
 
@@ -459,7 +473,14 @@ fn several_scenarios_go_to_their_own_folders() {
     assert_eq!(names_in(&dir.path().join("out")), ["other", "tiny"]);
     assert_eq!(
         names_in(&dir.path().join("out/other")),
-        ["run.json", "summary.csv", "tasks.csv"]
+        [
+            "aggregate.csv",
+            "cells",
+            "paired.csv",
+            "run.json",
+            "summary.csv",
+            "tasks.csv"
+        ]
     );
 }
 
@@ -480,7 +501,13 @@ fn no_tasks_csv_writes_no_tasks_csv_and_removes_a_stale_one() {
     assert_exit(&o, 0);
     assert_eq!(
         names_in(&dir.path().join("out")),
-        ["run.json", "summary.csv"]
+        [
+            "aggregate.csv",
+            "cells",
+            "paired.csv",
+            "run.json",
+            "summary.csv"
+        ]
     );
 
     // A tasks.csv left by an earlier run would not describe this one.
@@ -504,7 +531,13 @@ fn no_tasks_csv_writes_no_tasks_csv_and_removes_a_stale_one() {
     assert_exit(&o, 0);
     assert_eq!(
         names_in(&dir.path().join("again")),
-        ["run.json", "summary.csv"]
+        [
+            "aggregate.csv",
+            "cells",
+            "paired.csv",
+            "run.json",
+            "summary.csv"
+        ]
     );
 }
 

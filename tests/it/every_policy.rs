@@ -117,7 +117,7 @@ fn no_task_lost_and_cpu_time_equals_demand() {
         let r = run(&s);
         assert!(r.has_tasks);
         for cell in &r.cells {
-            let label = &s.policies[cell.policy].label;
+            let label = &s.policies[cell.key.policy].label;
             let tasks = cell.tasks.as_ref().unwrap();
             let mut seen = BTreeMap::new();
             for t in tasks {
@@ -178,14 +178,18 @@ fn identical_workload_under_every_policy() {
         (open, spawned)
     };
     for rep in 0..s.replications {
-        let cells: Vec<_> = r.cells.iter().filter(|c| c.replication == rep).collect();
+        let cells: Vec<_> = r
+            .cells
+            .iter()
+            .filter(|c| c.key.replication == rep)
+            .collect();
         let reference = fingerprint(cells[0]);
         assert!(reference.0.len() > 300);
         for c in &cells[1..] {
             assert!(
                 fingerprint(c) == reference,
                 "{} saw another workload",
-                s.policies[c.policy].label
+                s.policies[c.key.policy].label
             );
         }
     }
@@ -199,14 +203,13 @@ fn byte_identical_outputs_when_run_again() {
     let first = csv_bytes(&s, &run(&s));
     let second = csv_bytes(&s, &run(&s));
     assert!(first == second);
-    let parallel = corosim::batch::run(
-        &s,
-        &corosim::batch::BatchOptions {
-            jobs: Some(2),
-            task_rows: corosim::batch::TaskRows::Always,
-        },
-    )
-    .unwrap();
+    let options = corosim::batch::BatchOptions {
+        jobs: Some(2),
+        task_rows: corosim::batch::TaskRows::Always,
+        shard: None,
+    };
+    let parallel =
+        corosim::batch::run(&corosim::scenario::Study::single(s.clone()), &options).unwrap();
     assert!(csv_bytes(&s, &parallel) == first);
 }
 

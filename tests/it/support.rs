@@ -3,7 +3,7 @@
 use corosim::batch::{self, BatchOptions, BatchResult, TaskRows};
 use corosim::policy::POLICIES;
 use corosim::report::csv_out;
-use corosim::scenario::Scenario;
+use corosim::scenario::{Scenario, Study};
 
 /// Parses a scenario or panics with its located error.
 pub fn scenario(text: &str) -> Scenario {
@@ -12,21 +12,20 @@ pub fn scenario(text: &str) -> Scenario {
 
 /// Runs every policy x replication, keeping task records.
 pub fn run(s: &Scenario) -> BatchResult {
-    batch::run(
-        s,
-        &BatchOptions {
-            jobs: Some(1),
-            task_rows: TaskRows::Always,
-        },
-    )
-    .expect("run succeeds")
+    let options = BatchOptions {
+        jobs: Some(1),
+        task_rows: TaskRows::Always,
+        shard: None,
+    };
+    batch::run(&Study::single(s.clone()), &options).expect("run succeeds")
 }
 
 /// `summary.csv` and `tasks.csv` as bytes.
 pub fn csv_bytes(s: &Scenario, r: &BatchResult) -> (Vec<u8>, Vec<u8>) {
+    let study = Study::single(s.clone());
     let (mut summary, mut tasks) = (Vec::new(), Vec::new());
-    csv_out::write_summary(&mut summary, s, r).unwrap();
-    csv_out::write_tasks(&mut tasks, s, r).unwrap();
+    csv_out::write_summary(&mut summary, &study, &r.cells).unwrap();
+    csv_out::write_tasks(&mut tasks, &study, &r.cells).unwrap();
     (summary, tasks)
 }
 

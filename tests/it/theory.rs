@@ -13,7 +13,7 @@ fn replication_means(text: &str) -> Vec<Vec<f64>> {
         .map(|p| {
             r.cells
                 .iter()
-                .filter(|c| c.policy == p)
+                .filter(|c| c.key.policy == p)
                 .map(|c| c.summaries.last().unwrap().latency_mean_s.unwrap())
                 .collect()
         })
@@ -22,14 +22,12 @@ fn replication_means(text: &str) -> Vec<Vec<f64>> {
 
 fn run_lean(s: &corosim::scenario::Scenario) -> corosim::batch::BatchResult {
     use corosim::batch::{BatchOptions, TaskRows};
-    corosim::batch::run(
-        s,
-        &BatchOptions {
-            jobs: None,
-            task_rows: TaskRows::Never,
-        },
-    )
-    .unwrap()
+    let options = BatchOptions {
+        jobs: None,
+        task_rows: TaskRows::Never,
+        shard: None,
+    };
+    corosim::batch::run(&corosim::scenario::Study::single(s.clone()), &options).unwrap()
 }
 
 /// M/M/1 under FIFO: E[T] = 1 / (mu - lambda) (Kleinrock, Queueing Systems

@@ -1,0 +1,186 @@
+//! Writing a run folder: every file under a temporary name renamed when
+//! complete, the previous run's files removed first, `run.json` last.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use corosim::batch::BatchResult;
+use corosim::metrics::aggregate;
+use corosim::report::{csv_out, run_json::RunInfo};
+use corosim::scenario::Study;
+
+/// The files a complete run folder holds (besides `cells/`), `run.json` last.
+pub const OUTPUTS: [&str; 5] = [
+    "summary.csv",
+    "aggregate.csv",
+    "paired.csv",
+    "tasks.csv",
+    "run.json",
+];
+
+/// Writes to a temporary name beside `path` and renames it into place once
+/// complete, so an interrupted run never leaves a file that looks finished.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<()>,
+) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.partial"));
+    let result = (|| {
+        let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let mut w = BufWriter::new(file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Removes a previous run's outputs (not its cells), so that until this run
+/// writes `run.json` the folder never looks complete.
+pub fn remove_outputs(dir: &Path) -> Result<()> {
+    for name in OUTPUTS.iter().rev() {
+        let path = dir.join(name);
+        if path.exists() {
+            fs::remove_file(&path)
+                .with_context(|| format!("removing the previous {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes every output of a complete run of `study` into `dir`.
+pub fn write_outputs(
+    dir: &Path,
+    study: &Study,
+    result: &BatchResult,
+    command_line: &[String],
+) -> Result<()> {
+    let cells = &result.cells;
+    write_atomically(&dir.join("summary.csv"), |w| {
+        Ok(csv_out::write_summary(w, study, cells)?)
+    })?;
+    write_atomically(&dir.join("aggregate.csv"), |w| {
+        Ok(csv_out::write_aggregate(w, study, cells)?)
+    })?;
+    write_atomically(&dir.join("paired.csv"), |w| {
+        Ok(csv_out::write_paired(w, study, cells)?)
+    })?;
+    if result.has_tasks {
+        write_atomically(&dir.join("tasks.csv"), |w| {
+            Ok(csv_out::write_tasks(w, study, cells)?)
+        })?;
+    }
+    let info = RunInfo::new(study, result, command_line);
+    write_atomically(&dir.join("run.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &info)?;
+        writeln!(w)?;
+        Ok(())
+    })
+}
+
+/// Prints a few lines per point and policy: completions, mean and p99
+/// latency (with 95% intervals over replications), utilisation.
+pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
+    let mut out = io::stdout().lock();
+    let wall = result.wall.as_secs_f64();
+    let fresh = result.cells.len() - result.resumed;
+    let resumed = if result.resumed > 0 {
+        format!(" ({} resumed)", result.resumed)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{}: {} runs{resumed}, {} events in {:.2}s -> {}",
+        study.name(),
+        result.cells.len(),
+        result.events(),
+        wall,
+        dir.display()
+    );
+    if fresh > 0 && wall > 0.0 {
+        let share = fresh as f64 / result.cells.len() as f64;
+        let _ = writeln!(
+            out,
+            "  {:.2} million events/s",
+            result.events() as f64 * share / wall / 1e6
+        );
+    }
+    let sweep = !study.keys.is_empty();
+    let _ = writeln!(
+        out,
+        "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
+        if sweep {
+            format!("{:<14}", "point")
+        } else {
+            String::new()
+        },
+        "policy (all classes)",
+        "completed",
+        "mean latency (s)",
+        "p99 latency (s)",
+        "util"
+    );
+    let metric = |name: &str| aggregate_index(name);
+    let (completed, mean, p99, util) = (
+        metric("completed"),
+        metric("latency_mean_s"),
+        metric("latency_p99_s"),
+        metric("cpu_utilization"),
+    );
+    let rows = aggregate::aggregate(&result.cells);
+    for row in rows
+        .iter()
+        .filter(|r| r.class + 1 == result.cells[0].summaries.len())
+    {
+        let point = &study.points[row.point];
+        let show = |i: usize, digits: usize| match row.estimates[i] {
+            Some(e) => match e.half_width {
+                Some(h) => format!("{:.digits$} ± {:.digits$}", e.mean, h),
+                None => format!("{:.digits$}", e.mean),
+            },
+            None => "-".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
+            if sweep {
+                format!("{:<14}", truncate(&point.value, 13))
+            } else {
+                String::new()
+            },
+            truncate(&point.scenario.policies[row.policy].label, 32),
+            show(completed, 0),
+            show(mean, 6),
+            show(p99, 6),
+            row.estimates[util].map_or("-".into(), |e| format!("{:.3}", e.mean)),
+        );
+    }
+}
+
+fn aggregate_index(name: &str) -> usize {
+    corosim::metrics::summary::METRICS
+        .iter()
+        .position(|m| *m == name)
+        .expect("a summary metric")
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}

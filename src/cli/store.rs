@@ -1,0 +1,155 @@
+//! A run folder's `cells/`: the plan of the run (what it is a run of) and one
+//! file per finished cell, so an interrupted run resumes and shards merge.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use corosim::batch::{Cell, CellKey, CellStore, TaskRows};
+use corosim::scenario::{Override, ScenarioError, Study};
+
+/// What a run folder's cells are results of: everything that changes them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The version that ran them.
+    pub corosim_version: String,
+    /// The scenario file.
+    pub scenario_file: PathBuf,
+    /// Its text.
+    pub scenario_text: String,
+    /// `--set` overrides, as given.
+    pub sets: Vec<String>,
+    /// `--seed`, if given.
+    pub seed: Option<u64>,
+    /// Whether task records are kept.
+    pub task_rows: TaskRows,
+}
+
+impl Plan {
+    /// The study the plan describes.
+    pub fn study(&self) -> Result<Study, ScenarioError> {
+        let overrides: Vec<Override> = self
+            .sets
+            .iter()
+            .map(|s| {
+                s.parse::<Override>()
+                    .map_err(|e| ScenarioError::general("--set", e))
+            })
+            .collect::<Result<_, _>>()?;
+        Study::from_text_at(
+            &self.scenario_text,
+            &self.scenario_file,
+            &overrides,
+            self.seed,
+        )
+    }
+}
+
+/// What a run folder held when a run started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartedFrom {
+    /// No earlier cells.
+    Empty,
+    /// Cells of the same run: they are reused.
+    SamePlan,
+    /// Cells of another run (the scenario or options changed): discarded.
+    OtherPlan,
+}
+
+/// The cells folder of a run folder.
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// The store in `run_dir/cells`.
+    pub fn new(run_dir: &Path) -> Store {
+        Store {
+            dir: run_dir.join("cells"),
+        }
+    }
+
+    fn plan_path(&self) -> PathBuf {
+        self.dir.join("plan.json")
+    }
+
+    fn cell_path(&self, key: &CellKey) -> PathBuf {
+        self.dir.join(format!(
+            "p{}-c{}-r{}.json",
+            key.point, key.policy, key.replication
+        ))
+    }
+
+    /// The plan the folder's cells belong to, if any.
+    pub fn plan(&self) -> Result<Option<Plan>> {
+        let path = self.plan_path();
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let plan =
+            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        Ok(Some(plan))
+    }
+
+    /// Starts the folder for `plan`, discarding cells of any other plan.
+    /// Returns how many cells of this plan are already there.
+    pub fn start(&self, plan: &Plan) -> Result<StartedFrom> {
+        let mut started = StartedFrom::Empty;
+        if self.dir.exists() {
+            if self.plan()?.as_ref() == Some(plan) {
+                started = StartedFrom::SamePlan;
+            } else {
+                fs::remove_dir_all(&self.dir)
+                    .with_context(|| format!("removing {}", self.dir.display()))?;
+                started = StartedFrom::OtherPlan;
+            }
+        }
+        fs::create_dir_all(&self.dir)
+            .with_context(|| format!("creating {}", self.dir.display()))?;
+        if !self.plan_path().exists() {
+            let text = serde_json::to_string_pretty(plan)?;
+            super::output::write_atomically(&self.plan_path(), |w| {
+                Ok(w.write_all(text.as_bytes())?)
+            })?;
+        }
+        Ok(started)
+    }
+
+    /// Discards every cell.
+    pub fn clear(&self) -> Result<()> {
+        if self.dir.exists() {
+            fs::remove_dir_all(&self.dir)
+                .with_context(|| format!("removing {}", self.dir.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The file of a cell, if it was kept.
+    pub fn cell_file(&self, key: &CellKey) -> Option<PathBuf> {
+        let path = self.cell_path(key);
+        path.exists().then_some(path)
+    }
+}
+
+use std::io::Write;
+
+impl CellStore for Store {
+    fn load(&self, key: &CellKey) -> Option<Cell> {
+        let text = fs::read_to_string(self.cell_path(key)).ok()?;
+        let cell: Cell = serde_json::from_str(&text).ok()?;
+        (cell.key == *key).then_some(cell)
+    }
+
+    fn save(&self, cell: &Cell) -> Result<(), String> {
+        let path = self.cell_path(&cell.key);
+        super::output::write_atomically(&path, |w| {
+            serde_json::to_writer(&mut *w, cell)?;
+            Ok(())
+        })
+        .map_err(|e| format!("{e:#}"))
+    }
+}
