@@ -335,8 +335,11 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
         let mut instant_events = 0u64;
         while let Some(t) = self.events.peek_time() {
-            if self.config.max_time.is_some_and(|max| t > max) {
+            if let Some(max) = self.config.max_time.filter(|max| t > *max) {
+                // The run stops at max_time itself: tasks computing until then
+                // are credited with their CPU time up to it.
                 self.stats.stopped_early = self.live > 0;
+                self.now = max;
                 break;
             }
             if t != self.now {
@@ -997,13 +1000,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             break;
         }
         self.timer_fired = false;
-        let timer = self.policy.as_ref().expect("queue policy").timer();
-        if let Some(at) = timer.filter(|t| *t > self.now) {
-            if self.timer_at != Some(at) {
-                self.timer_at = Some(at);
-                self.events.push(at, Event::PolicyTimer);
-            }
-        }
+        self.arm_policy_timer();
         let ready = self.policy.as_ref().expect("queue policy").ready_len();
         let idle = self
             .cpus
@@ -1012,6 +1009,28 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             .count() as u32;
         self.recorder.instant(self.now, ready, idle);
         Ok(())
+    }
+
+    /// Schedules the policy's timer while tasks live. A timer that came due
+    /// while nothing lived (and so was not scheduled, letting the run end if
+    /// nothing else happens) fires now, late, before being armed again.
+    fn arm_policy_timer(&mut self) {
+        if self.live == 0 {
+            return;
+        }
+        let policy = self.policy.as_mut().expect("queue policy");
+        let Some(mut at) = policy.timer() else { return };
+        if at <= self.now {
+            policy.on_timer(self.now);
+            match policy.timer() {
+                Some(next) if next > self.now => at = next,
+                _ => return,
+            }
+        }
+        if self.timer_at != Some(at) {
+            self.timer_at = Some(at);
+            self.events.push(at, Event::PolicyTimer);
+        }
     }
 
     /// Asks the policy whether a ready task displaces a running one; if so,

@@ -195,7 +195,10 @@ impl Policy for Mlfq {
             let moved: Vec<ReadyTask> = self.queues[level].drain(..).collect();
             self.queues[0].extend(moved);
         }
-        self.next_boost = Some(now + period);
+        // The next multiple of the period, as mlfq.py boosts whenever
+        // `currTime % boost == 0` (a boost that came late keeps the phase).
+        let p = period.as_nanos().max(1);
+        self.next_boost = Some(SimTime((now.as_nanos() / p + 1) * p));
     }
 
     fn steal(&mut self) -> Option<Stolen> {
