@@ -3,9 +3,8 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 
-use assert_cmd::Command;
+use crate::support::{assert_exit, corosim, folder, names_in, read, stderr, stdout};
 
 /// A tiny scenario: fast in debug builds, two classes, three policies, two
 /// replications.
@@ -44,59 +43,6 @@ program = [ { compute = "20ms" } ]
 /// the end (`migrations`).
 const SUMMARY_HEADER: &str = "point,sweep_value,policy,replication,seed,class,arrived,completed,unfinished,throughput_per_s,latency_mean_s,latency_p50_s,latency_p90_s,latency_p99_s,latency_p999_s,latency_max_s,response_mean_s,response_p99_s,wait_mean_s,slowdown_mean,cpu_utilization,context_switches,preemptions,fairness_jain,deadline_misses,events,migrations";
 const TASKS_HEADER: &str = "point,policy,replication,task,class,arrival_ns,start_ns,finish_ns,response_ns,turnaround_ns,wait_ns,cpu_ns,preemptions,switches,migrations";
-
-/// Runs `corosim args...` in `dir`.
-fn corosim(dir: &Path, args: &[&str]) -> Output {
-    Command::cargo_bin("corosim")
-        .expect("the corosim binary is built")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("corosim runs")
-}
-
-/// A temporary folder holding `files` (name, contents).
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
-
-/// The names in `dir`, sorted.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn read(path: impl AsRef<Path>) -> Vec<u8> {
-    let path = path.as_ref();
-    fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
 
 fn first_line(path: impl AsRef<Path>) -> String {
     String::from_utf8(read(path))

@@ -1,5 +1,11 @@
 //! Helpers shared by the integration tests.
 
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+
 use corosim::batch::{self, BatchOptions, BatchResult, TaskRows};
 use corosim::policy::POLICIES;
 use corosim::report::csv_out;
@@ -70,4 +76,59 @@ pub fn mean_ci99(xs: &[f64]) -> (f64, f64) {
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
     (mean, t_995(xs.len() - 1) * (var / n).sqrt())
+}
+
+// ---- the corosim command ----
+
+/// Runs `corosim args...` in `dir`.
+pub fn corosim(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("corosim")
+        .expect("the corosim binary is built")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("corosim runs")
+}
+
+/// A temporary folder holding `files` (name, contents).
+pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// The names in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+pub fn read(path: impl AsRef<Path>) -> Vec<u8> {
+    let path = path.as_ref();
+    fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
