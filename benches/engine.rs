@@ -44,6 +44,7 @@ fn bench_scenario(c: &mut Criterion, name: &str, text: &str) {
         jobs: Some(1),
         task_rows: TaskRows::Never,
         shard: None,
+        trace: false,
     };
     let probe = batch::run(&scenario, &options).expect("runs");
     let (tasks, events) = (probe.tasks(), probe.events());
@@ -74,5 +75,43 @@ fn engine(c: &mut Criterion) {
     bench_scenario(c, "rr-quantum-1ms", RR_SLICED);
 }
 
-criterion_group!(benches, engine);
+/// A sweep of 16 cells (4 loads x 2 policies x 2 replications), run with 1
+/// and 2 worker threads: the parallel speed-up of a batch.
+const SIXTEEN_CELLS: &str = r#"
+name = "bench-batch"
+horizon = "20s"
+replications = 2
+[[policy]]
+kind = "fifo"
+[[policy]]
+kind = "round-robin"
+quantum = "1ms"
+[[task]]
+name = "job"
+arrival = { process = "poisson", rate = 500.0 }
+program = [ { compute = { exp = "1ms" } } ]
+[sweep]
+load = [0.6, 0.7, 0.8, 0.9]
+"#;
+
+fn batch_parallelism(c: &mut Criterion) {
+    let study = Study::from_str(SIXTEEN_CELLS, "bench-batch").expect("benchmark scenario is valid");
+    assert_eq!(batch::plan(&study).len(), 16);
+    let mut group = c.benchmark_group("batch-16-cells");
+    group.sample_size(10);
+    for jobs in [1, 2] {
+        let options = BatchOptions {
+            jobs: Some(jobs),
+            task_rows: TaskRows::Never,
+            shard: None,
+            trace: false,
+        };
+        group.bench_function(format!("jobs-{jobs}"), |b| {
+            b.iter(|| black_box(batch::run(&study, &options).expect("runs")))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine, batch_parallelism);
 criterion_main!(benches);

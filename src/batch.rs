@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{self, RunStats, SimError};
 use crate::metrics::TaskRecord;
-use crate::metrics::summary::{ClassSummary, SummaryRecorder, Window};
+use crate::metrics::run::RunRecorder;
+use crate::metrics::summary::{ClassSummary, Window};
+use crate::metrics::timeline::{TimeWindow, Timeline};
 use crate::scenario::{Scenario, Study};
 
 /// The task rows a run keeps by default (SPEC: `tasks.csv` is written by
@@ -74,7 +76,14 @@ pub struct BatchOptions {
     pub task_rows: TaskRows,
     /// Run only this slice of the cells.
     pub shard: Option<Shard>,
+    /// Capture the whole timeline of replication 0 of every point and policy
+    /// (for `trace.json`), not just its first moments.
+    pub trace: bool,
 }
+
+/// Segments captured of replication 0 at point 0 of each policy, for the
+/// Gantt charts of a run's first moments.
+pub const GANTT_SEGMENTS: usize = 400;
 
 /// Which run a cell is: a sweep point, a policy and a replication.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -100,6 +109,12 @@ pub struct Cell {
     pub tasks: Option<Vec<TaskRecord>>,
     /// Engine totals.
     pub stats: RunStats,
+    /// Completions, ready-queue length and busy CPUs per time window.
+    pub windows: Vec<TimeWindow>,
+    /// Latency of all measured tasks at each of `CDF_QUANTILES`, in seconds.
+    pub latency_cdf: Vec<f64>,
+    /// The captured timeline (replication 0 only).
+    pub timeline: Option<Timeline>,
 }
 
 /// Keeps finished cells, so a run can resume and shards can be merged.
@@ -221,11 +236,17 @@ pub fn run_with(
             return Ok(cell);
         }
         let scenario = &study.points[key.point].scenario;
-        let cell = run_cell(scenario, *key, keep).map_err(|source| BatchError::Simulation {
-            key: *key,
-            label: scenario.policies[key.policy].label.clone(),
-            source,
-        })?;
+        let capture = match (key.replication, key.point, options.trace) {
+            (0, _, true) => Some(usize::MAX),
+            (0, 0, false) => Some(GANTT_SEGMENTS),
+            _ => None,
+        };
+        let cell =
+            run_cell(scenario, *key, keep, capture).map_err(|source| BatchError::Simulation {
+                key: *key,
+                label: scenario.policies[key.policy].label.clone(),
+                source,
+            })?;
         if let Some(s) = store {
             s.save(&cell).map_err(BatchError::Store)?;
         }
@@ -263,32 +284,37 @@ pub fn run_with(
     })
 }
 
-/// Runs one cell: `scenario`'s policy and replication of `key`.
-fn run_cell(scenario: &Scenario, key: CellKey, keep: usize) -> Result<Cell, SimError> {
+/// Runs one cell: `scenario`'s policy and replication of `key`, keeping up
+/// to `keep` task records and capturing up to `capture` timeline segments.
+fn run_cell(
+    scenario: &Scenario,
+    key: CellKey,
+    keep: usize,
+    capture: Option<usize>,
+) -> Result<Cell, SimError> {
     let config = scenario.sim_config(key.replication);
     let window = Window {
         warmup: config.warmup,
         horizon: config.horizon,
     };
-    let mut recorder = SummaryRecorder::new(config.classes.len(), window, keep);
+    let mut recorder = RunRecorder::new(config.classes.len(), window, config.cpus, keep, capture);
     let scheduler = scenario.policies[key.policy].build(config.cpus, config.seed);
     let programs = scenario.compile();
     let stats = engine::run(&config, &programs, scheduler, &mut recorder)?;
-    let mut tasks = if keep == 0 {
-        None
-    } else {
-        recorder.take_tasks()
-    };
+    let out = recorder.finish(&stats, config.cpus);
+    let mut tasks = if keep == 0 { None } else { out.tasks };
     if let Some(t) = tasks.as_mut() {
         t.sort_by_key(|r| (r.arrival, r.class, r.index));
     }
-    let summaries = recorder.summaries(&stats, config.cpus);
     Ok(Cell {
         key,
         seed: config.seed,
-        summaries,
+        summaries: out.summaries,
         tasks,
         stats,
+        windows: out.windows,
+        latency_cdf: out.latency_cdf,
+        timeline: out.timeline,
     })
 }
 

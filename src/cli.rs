@@ -72,6 +72,10 @@ struct RunArgs {
     /// Discard the results of an interrupted run in the output folder instead of resuming it.
     #[arg(long)]
     fresh: bool,
+    /// Also write trace.json (Chrome trace-event format, opens in Perfetto): the whole
+    /// timeline of replication 0 of every point and policy.
+    #[arg(long)]
+    trace: bool,
     /// Print nothing but errors (no progress bar).
     #[arg(long)]
     quiet: bool,
@@ -146,7 +150,7 @@ struct Loaded {
     plan: Plan,
 }
 
-fn load_all(args: &ScenarioArgs, task_rows: TaskRows) -> Result<Vec<Loaded>, Invalid> {
+fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec<Loaded>, Invalid> {
     let overrides: Vec<Override> = args
         .sets
         .iter()
@@ -167,6 +171,7 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows) -> Result<Vec<Loaded>, Inv
             sets: args.sets.clone(),
             seed: args.seed,
             task_rows,
+            trace,
         };
         loaded.push(Loaded { study, plan });
     }
@@ -182,7 +187,7 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows) -> Result<Vec<Loaded>, Inv
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto)? {
+    for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, false)? {
         let base = &study.base;
         println!("# {} ({}): valid", base.name, base.file.display());
         for point in &study.points {
@@ -238,12 +243,13 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
     if args.jobs == Some(0) {
         return Err(Invalid("error: --jobs must be at least 1".into()).into());
     }
-    let loaded = load_all(&args.scenario, task_rows)?;
+    let loaded = load_all(&args.scenario, task_rows, args.trace)?;
     let command_line: Vec<String> = std::env::args().collect();
     let options = BatchOptions {
         jobs: args.jobs,
         task_rows,
         shard: args.shard,
+        trace: args.trace,
     };
     let several = loaded.len() > 1;
     for Loaded { study, plan } in &loaded {
@@ -365,6 +371,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
         jobs: Some(1),
         task_rows: plan.task_rows,
         shard: None,
+        trace: plan.trace,
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
     let command_line: Vec<String> = std::env::args().collect();

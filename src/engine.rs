@@ -513,7 +513,13 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     /// `id` is ready from now; it reaches the policy at the end of the instant.
     fn make_ready(&mut self, id: TaskId, why: Ready) {
         let by = self.current_cpu.map(|c| c as u32);
-        self.slot_mut(id).woken_by = by;
+        let now = self.now;
+        let slot = self.slot_mut(id);
+        slot.woken_by = by;
+        if why == Ready::Woke {
+            let (class, index) = (slot.class, slot.index);
+            self.recorder.woke(now, class, index);
+        }
         self.newly_ready.push((id, why));
     }
 
@@ -770,6 +776,16 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
     }
 
+    /// `task` lost `cpu`, with work left, to another task.
+    fn count_preemption(&mut self, task: TaskId, cpu: usize) {
+        let now = self.now;
+        let slot = self.slot_mut(task);
+        slot.preemptions += 1;
+        let (class, index) = (slot.class, slot.index);
+        self.recorder
+            .preempted(now, CpuId(cpu as u32), class, index);
+    }
+
     fn emit_segment(&mut self, cpu: usize, start: SimTime, kind: SegmentKind) {
         if self.segments && self.now > start {
             let s = self.slot(self.cpus[cpu].task);
@@ -830,7 +846,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         let c = &mut self.cpus[cpu];
         if let Some(expired) = c.expired.take() {
             if expired != d.task {
-                self.slot_mut(expired).preemptions += 1;
+                self.count_preemption(expired, cpu);
             }
         }
         let c = &mut self.cpus[cpu];
@@ -971,7 +987,11 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         if self.fluid.is_some() {
             while self.flush_ready()? {}
             self.fluid_reschedule();
-            self.recorder.instant(self.now, 0, 0);
+            // Under processor sharing every ready task runs: none waits, and
+            // min(n, cpus) CPUs are busy.
+            let sharing = self.fluid_mut().share.len().min(self.cpus.len()) as u32;
+            self.recorder
+                .instant(self.now, 0, self.cpus.len() as u32 - sharing);
             return Ok(());
         }
         let mut changed = false;
@@ -1069,9 +1089,8 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         self.settle(cpu);
         let c = self.cpus[cpu];
         self.release(cpu);
-        let slot = self.slot_mut(c.task);
-        slot.preemptions += 1;
-        slot.woken_by = Some(victim);
+        self.count_preemption(c.task, cpu);
+        self.slot_mut(c.task).woken_by = Some(victim);
         let view = self.ready_view(c.task);
         self.policy.as_mut().expect("queue policy").enqueue(
             view,

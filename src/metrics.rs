@@ -2,8 +2,10 @@
 //! [`TaskRecord`], and the summaries built from them.
 
 pub mod aggregate;
+pub mod run;
 pub mod samples;
 pub mod summary;
+pub mod timeline;
 
 use crate::policy::CpuId;
 use crate::task::ClassId;
@@ -66,8 +68,9 @@ impl TaskRecord {
     }
 }
 
-/// Why a stretch of CPU time ended, for timelines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a CPU did during a stretch of time, for timelines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SegmentKind {
     /// The task computed.
     Compute,
@@ -78,7 +81,7 @@ pub enum SegmentKind {
 }
 
 /// A stretch of time one CPU spent on one task.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     /// The CPU.
     pub cpu: CpuId,
@@ -111,6 +114,12 @@ pub trait Recorder {
     /// The end of an instant's decisions: `ready` tasks wait while `idle` CPUs
     /// have nothing to run.
     fn instant(&mut self, _now: SimTime, _ready: usize, _idle: u32) {}
+
+    /// Task `class#index` lost `cpu`, with work left, to another task.
+    fn preempted(&mut self, _at: SimTime, _cpu: CpuId, _class: ClassId, _index: u64) {}
+
+    /// Task `class#index` woke from a sleep, an I/O, a lock or a join.
+    fn woke(&mut self, _at: SimTime, _class: ClassId, _index: u64) {}
 }
 
 /// A recorder that keeps every record, for tests and small runs.

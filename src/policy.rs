@@ -47,7 +47,10 @@ impl TaskId {
 }
 
 /// A CPU (worker) of the machine, numbered from 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct CpuId(pub u32);
 
 /// What a policy may read of a task that becomes ready.

@@ -3,6 +3,7 @@
 
 pub mod csv_out;
 pub mod run_json;
+pub mod series_csv;
 
 /// A float the way every CSV prints it: the shortest text that reads back to
 /// the same number; empty where undefined.

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use corosim::batch::BatchResult;
+use corosim::batch::{BatchResult, Cell};
 use corosim::metrics::aggregate;
-use corosim::report::{csv_out, run_json::RunInfo};
+use corosim::report::{csv_out, run_json::RunInfo, series_csv};
 use corosim::scenario::Study;
 
 /// The files a complete run folder holds (besides `cells/`), `run.json` last.
@@ -67,20 +67,24 @@ pub fn write_outputs(
     result: &BatchResult,
     command_line: &[String],
 ) -> Result<()> {
-    let cells = &result.cells;
-    write_atomically(&dir.join("summary.csv"), |w| {
-        Ok(csv_out::write_summary(w, study, cells)?)
-    })?;
-    write_atomically(&dir.join("aggregate.csv"), |w| {
-        Ok(csv_out::write_aggregate(w, study, cells)?)
-    })?;
-    write_atomically(&dir.join("paired.csv"), |w| {
-        Ok(csv_out::write_paired(w, study, cells)?)
-    })?;
+    type CsvWriter = fn(&mut BufWriter<fs::File>, &Study, &[Cell]) -> csv::Result<()>;
+    let mut files: Vec<(&str, CsvWriter)> = vec![
+        ("summary.csv", |w, s, c| csv_out::write_summary(w, s, c)),
+        ("aggregate.csv", |w, s, c| csv_out::write_aggregate(w, s, c)),
+        ("paired.csv", |w, s, c| csv_out::write_paired(w, s, c)),
+        ("timeseries.csv", |w, s, c| {
+            series_csv::write_timeseries(w, s, c)
+        }),
+        ("latency_cdf.csv", |w, s, c| {
+            series_csv::write_latency_cdf(w, s, c)
+        }),
+        ("gantt.csv", |w, s, c| series_csv::write_gantt(w, s, c)),
+    ];
     if result.has_tasks {
-        write_atomically(&dir.join("tasks.csv"), |w| {
-            Ok(csv_out::write_tasks(w, study, cells)?)
-        })?;
+        files.push(("tasks.csv", |w, s, c| csv_out::write_tasks(w, s, c)));
+    }
+    for (name, write) in files {
+        write_atomically(&dir.join(name), |w| Ok(write(w, study, &result.cells)?))?;
     }
     let info = RunInfo::new(study, result, command_line);
     write_atomically(&dir.join("run.json"), |w| {

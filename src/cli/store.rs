@@ -25,6 +25,8 @@ pub struct Plan {
     pub seed: Option<u64>,
     /// Whether task records are kept.
     pub task_rows: TaskRows,
+    /// Whether whole timelines are captured (`--trace`).
+    pub trace: bool,
 }
 
 impl Plan {

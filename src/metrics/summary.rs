@@ -75,6 +75,23 @@ pub struct ClassSummary {
     pub migrations: u64,
 }
 
+/// The quantiles at which `latency_cdf.csv` gives the latency distribution:
+/// the minimum, every percent, the far tail, and the maximum.
+pub const CDF_QUANTILES: [f64; 105] = {
+    let mut q = [0.0; 105];
+    let mut i = 1;
+    while i < 100 {
+        q[i] = i as f64 / 100.0;
+        i += 1;
+    }
+    q[100] = 0.995;
+    q[101] = 0.999;
+    q[102] = 0.9995;
+    q[103] = 0.9999;
+    q[104] = 1.0;
+    q
+};
+
 /// The metric columns of `summary.csv`, in order (after its key columns).
 pub const METRICS: [&str; 21] = [
     "arrived",
@@ -267,6 +284,15 @@ impl SummaryRecorder {
     /// than the limit.
     pub fn take_tasks(&mut self) -> Option<Vec<TaskRecord>> {
         (!self.overflowed).then(|| std::mem::take(&mut self.kept))
+    }
+
+    /// The latency (seconds) of all measured finished tasks at each quantile of
+    /// [`CDF_QUANTILES`] (empty if none finished).
+    pub fn latency_cdf(&mut self) -> Vec<f64> {
+        CDF_QUANTILES
+            .iter()
+            .filter_map(|q| self.all.latency.quantile(*q).map(|ns| ns as f64 / 1e9))
+            .collect()
     }
 
     /// One summary per class, in class order, then the `*` summary of all.

@@ -31,12 +31,15 @@ program = [ { compute = { exp = "1ms" } }, { sleep = "1ms" }, { compute = "200us
 load = [0.3, 0.5, 0.7, 0.9]
 "#;
 
-const OUTPUT_FILES: [&str; 5] = [
+const OUTPUT_FILES: [&str; 8] = [
     "aggregate.csv",
+    "gantt.csv",
+    "latency_cdf.csv",
     "paired.csv",
     "run.json",
     "summary.csv",
     "tasks.csv",
+    "timeseries.csv",
 ];
 
 /// Asserts that two run folders hold the same bytes in every output but

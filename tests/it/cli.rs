@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{assert_exit, corosim, folder, names_in, read, stderr, stdout};
+use crate::support::{assert_exit, corosim, folder, names_in, read, run_files, stderr, stdout};
 
 /// A tiny scenario: fast in debug builds, two classes, three policies, two
 /// replications.
@@ -350,14 +350,7 @@ fn run_writes_exactly_summary_tasks_and_run_json() {
     let out = dir.path().join("out");
     assert_eq!(
         names_in(&out),
-        [
-            "aggregate.csv",
-            "cells",
-            "paired.csv",
-            "run.json",
-            "summary.csv",
-            "tasks.csv"
-        ],
+        run_files(true),
         "no .partial or other file is left"
     );
     assert_eq!(first_line(out.join("summary.csv")), SUMMARY_HEADER);
@@ -394,17 +387,7 @@ fn run_without_out_writes_to_output_and_the_scenario_name() {
     let dir = folder(&[("good.toml", GOOD)]);
     let o = corosim(dir.path(), &["run", "good.toml"]);
     assert_exit(&o, 0);
-    assert_eq!(
-        names_in(&dir.path().join("output/tiny")),
-        [
-            "aggregate.csv",
-            "cells",
-            "paired.csv",
-            "run.json",
-            "summary.csv",
-            "tasks.csv"
-        ]
-    );
+    assert_eq!(names_in(&dir.path().join("output/tiny")), run_files(true));
 }
 
 #[test]
@@ -417,17 +400,7 @@ fn several_scenarios_go_to_their_own_folders() {
     );
     assert_exit(&o, 0);
     assert_eq!(names_in(&dir.path().join("out")), ["other", "tiny"]);
-    assert_eq!(
-        names_in(&dir.path().join("out/other")),
-        [
-            "aggregate.csv",
-            "cells",
-            "paired.csv",
-            "run.json",
-            "summary.csv",
-            "tasks.csv"
-        ]
-    );
+    assert_eq!(names_in(&dir.path().join("out/other")), run_files(true));
 }
 
 #[test]
@@ -445,16 +418,7 @@ fn no_tasks_csv_writes_no_tasks_csv_and_removes_a_stale_one() {
         ],
     );
     assert_exit(&o, 0);
-    assert_eq!(
-        names_in(&dir.path().join("out")),
-        [
-            "aggregate.csv",
-            "cells",
-            "paired.csv",
-            "run.json",
-            "summary.csv"
-        ]
-    );
+    assert_eq!(names_in(&dir.path().join("out")), run_files(false));
 
     // A tasks.csv left by an earlier run would not describe this one.
     let o = corosim(
@@ -475,16 +439,7 @@ fn no_tasks_csv_writes_no_tasks_csv_and_removes_a_stale_one() {
         ],
     );
     assert_exit(&o, 0);
-    assert_eq!(
-        names_in(&dir.path().join("again")),
-        [
-            "aggregate.csv",
-            "cells",
-            "paired.csv",
-            "run.json",
-            "summary.csv"
-        ]
-    );
+    assert_eq!(names_in(&dir.path().join("again")), run_files(false));
 }
 
 #[test]

@@ -207,6 +207,7 @@ fn byte_identical_outputs_when_run_again() {
         jobs: Some(2),
         task_rows: corosim::batch::TaskRows::Always,
         shard: None,
+        trace: false,
     };
     let parallel =
         corosim::batch::run(&corosim::scenario::Study::single(s.clone()), &options).unwrap();

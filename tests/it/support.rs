@@ -22,6 +22,7 @@ pub fn run(s: &Scenario) -> BatchResult {
         jobs: Some(1),
         task_rows: TaskRows::Always,
         shard: None,
+        trace: false,
     };
     batch::run(&Study::single(s.clone()), &options).expect("run succeeds")
 }
@@ -131,4 +132,25 @@ pub fn names_in(dir: &Path) -> Vec<String> {
 pub fn read(path: impl AsRef<Path>) -> Vec<u8> {
     let path = path.as_ref();
     fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The names a complete run folder holds, sorted, with or without `tasks.csv`.
+pub fn run_files(with_tasks: bool) -> Vec<String> {
+    let mut names: Vec<String> = [
+        "aggregate.csv",
+        "cells",
+        "gantt.csv",
+        "latency_cdf.csv",
+        "paired.csv",
+        "run.json",
+        "summary.csv",
+        "timeseries.csv",
+    ]
+    .map(String::from)
+    .to_vec();
+    if with_tasks {
+        names.push("tasks.csv".into());
+    }
+    names.sort();
+    names
 }

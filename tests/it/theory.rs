@@ -26,6 +26,7 @@ fn run_lean(s: &corosim::scenario::Scenario) -> corosim::batch::BatchResult {
         jobs: None,
         task_rows: TaskRows::Never,
         shard: None,
+        trace: false,
     };
     corosim::batch::run(&corosim::scenario::Study::single(s.clone()), &options).unwrap()
 }
@@ -163,6 +164,7 @@ program = [ {{ compute = {{ exp = "1ms" }} }} ]
                 jobs: None,
                 task_rows: TaskRows::Never,
                 shard: None,
+                trace: false,
             };
             let result = corosim::batch::run(&study, &options).unwrap();
             let rows = aggregate(&result.cells);

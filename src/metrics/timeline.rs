@@ -1,0 +1,244 @@
+//! What happened over time in one run: per-window series (completions,
+//! ready-queue length, busy CPUs) for `timeseries.csv` and the throughput and
+//! queue plots, and a captured timeline of CPU segments, preemptions, wake-ups
+//! and ready-queue changes for the Gantt charts and `trace.json`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Segment, TaskRecord};
+use crate::policy::CpuId;
+use crate::task::ClassId;
+use crate::time::SimTime;
+
+/// Windows a run's horizon is cut into for `timeseries.csv`.
+pub const WINDOWS_PER_HORIZON: u64 = 100;
+
+/// One window of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimeWindow {
+    /// Start of the window.
+    pub start: SimTime,
+    /// End of the window.
+    pub end: SimTime,
+    /// Tasks that finished in it.
+    pub completions: u64,
+    /// Time-averaged number of ready tasks waiting for a CPU.
+    pub ready_mean: f64,
+    /// Time-averaged number of busy CPUs (running, switching or held by a
+    /// cooperative block).
+    pub busy_mean: f64,
+}
+
+/// Builds the windows of a run as it goes: integrates the ready-queue length
+/// and busy CPUs between instants.
+#[derive(Clone, Debug)]
+pub struct Series {
+    width: u64,
+    cpus: u32,
+    windows: Vec<TimeWindow>,
+    last: SimTime,
+    ready: usize,
+    busy: u32,
+}
+
+impl Series {
+    /// Windows of `horizon / WINDOWS_PER_HORIZON` on `cpus` CPUs.
+    pub fn new(horizon: SimTime, cpus: u32) -> Self {
+        let width = (horizon.as_nanos() / WINDOWS_PER_HORIZON).max(1);
+        Series {
+            width,
+            cpus,
+            windows: Vec::new(),
+            last: SimTime::ZERO,
+            ready: 0,
+            busy: 0,
+        }
+    }
+
+    fn window(&mut self, i: usize) -> &mut TimeWindow {
+        while self.windows.len() <= i {
+            let k = self.windows.len() as u64;
+            self.windows.push(TimeWindow {
+                start: SimTime(k * self.width),
+                end: SimTime((k + 1) * self.width),
+                completions: 0,
+                ready_mean: 0.0,
+                busy_mean: 0.0,
+            });
+        }
+        &mut self.windows[i]
+    }
+
+    /// Credits the current state over `[last, now)`.
+    fn advance(&mut self, now: SimTime) {
+        let mut t = self.last.as_nanos();
+        let end = now.as_nanos();
+        while t < end {
+            let i = (t / self.width) as usize;
+            let stop = end.min((i as u64 + 1) * self.width);
+            let share = (stop - t) as f64 / self.width as f64;
+            let (ready, busy) = (self.ready as f64, f64::from(self.busy));
+            let w = self.window(i);
+            w.ready_mean += ready * share;
+            w.busy_mean += busy * share;
+            t = stop;
+        }
+        self.last = self.last.max(now);
+    }
+
+    /// The state at the end of an instant.
+    pub fn instant(&mut self, now: SimTime, ready: usize, idle: u32) {
+        self.advance(now);
+        self.ready = ready;
+        self.busy = self.cpus.saturating_sub(idle);
+    }
+
+    /// A task finished.
+    pub fn completion(&mut self, record: &TaskRecord) {
+        if let Some(f) = record.finish {
+            let i = (f.as_nanos() / self.width) as usize;
+            self.window(i).completions += 1;
+        }
+    }
+
+    /// The windows up to the end of the run (the last one cut there).
+    pub fn finish(mut self, end: SimTime) -> Vec<TimeWindow> {
+        self.advance(end);
+        if let Some(last) = self.windows.last_mut() {
+            if end > last.start && end < last.end {
+                // A partial last window: averages over the time it covers.
+                let covered = (end - last.start).as_nanos() as f64 / self.width as f64;
+                last.ready_mean /= covered;
+                last.busy_mean /= covered;
+                last.end = end;
+            }
+        }
+        self.windows
+    }
+}
+
+/// A preemption: `class#index` lost `cpu` at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mark {
+    /// When.
+    pub at: SimTime,
+    /// The CPU (for wake-ups, the CPU is unknown: 0).
+    pub cpu: CpuId,
+    /// The task's class.
+    pub class: ClassId,
+    /// The task's number in its class.
+    pub index: u64,
+}
+
+/// What one run's CPUs did, captured up to a number of segments.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// CPU segments, in the order they ended.
+    pub segments: Vec<Segment>,
+    /// Preemptions.
+    pub preemptions: Vec<Mark>,
+    /// Wake-ups (tasks made ready by a timer, an I/O, a lock or a join).
+    pub wakes: Vec<Mark>,
+    /// Ready-queue length after each change: (instant, length).
+    pub ready: Vec<(SimTime, u32)>,
+    /// Whether the capture stopped at its limit before the run ended.
+    pub truncated: bool,
+}
+
+/// Captures a [`Timeline`] until it holds `limit` segments.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    limit: usize,
+    timeline: Timeline,
+}
+
+impl Capture {
+    /// A capture of at most `limit` segments (and the marks until then).
+    pub fn new(limit: usize) -> Self {
+        Capture {
+            limit,
+            timeline: Timeline::default(),
+        }
+    }
+
+    fn open(&mut self) -> bool {
+        if self.timeline.segments.len() < self.limit {
+            true
+        } else {
+            self.timeline.truncated = true;
+            false
+        }
+    }
+
+    /// A CPU segment ended.
+    pub fn segment(&mut self, segment: &Segment) {
+        if self.open() {
+            self.timeline.segments.push(*segment);
+        }
+    }
+
+    /// A preemption.
+    pub fn preempted(&mut self, mark: Mark) {
+        if self.open() {
+            self.timeline.preemptions.push(mark);
+        }
+    }
+
+    /// A wake-up.
+    pub fn woke(&mut self, mark: Mark) {
+        if self.open() {
+            self.timeline.wakes.push(mark);
+        }
+    }
+
+    /// The ready-queue length at the end of an instant.
+    pub fn ready(&mut self, at: SimTime, ready: usize) {
+        let ready = ready as u32;
+        if self.open() && self.timeline.ready.last().is_none_or(|(_, r)| *r != ready) {
+            self.timeline.ready.push((at, ready));
+        }
+    }
+
+    /// The captured timeline.
+    pub fn finish(self) -> Timeline {
+        self.timeline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_average_the_state_over_time() {
+        // Horizon 100ns: windows of 1ns... use 1000ns for 10ns windows.
+        let mut s = Series::new(SimTime(1000), 2);
+        s.instant(SimTime(0), 3, 0); // 3 ready, 2 busy from 0
+        s.instant(SimTime(5), 1, 1); // 1 ready, 1 busy from 5
+        s.instant(SimTime(15), 0, 2); // idle from 15
+        let w = s.finish(SimTime(20));
+        assert_eq!(w.len(), 2);
+        assert!((w[0].ready_mean - (3.0 * 5.0 + 1.0 * 5.0) / 10.0).abs() < 1e-12);
+        assert!((w[0].busy_mean - (2.0 * 5.0 + 1.0 * 5.0) / 10.0).abs() < 1e-12);
+        assert!((w[1].ready_mean - 0.5).abs() < 1e-12);
+        assert_eq!(w[1].end, SimTime(20));
+    }
+
+    #[test]
+    fn capture_stops_at_its_limit() {
+        let mut c = Capture::new(1);
+        let seg = Segment {
+            cpu: CpuId(0),
+            class: ClassId(0),
+            index: 0,
+            start: SimTime(0),
+            end: SimTime(5),
+            kind: super::super::SegmentKind::Compute,
+        };
+        c.segment(&seg);
+        c.segment(&seg);
+        let t = c.finish();
+        assert_eq!(t.segments.len(), 1);
+        assert!(t.truncated);
+    }
+}
