@@ -2,6 +2,7 @@
 //! into any `io::Write` (the CLI decides where files go).
 
 pub mod csv_out;
+pub mod data;
 pub mod run_json;
 pub mod series_csv;
 

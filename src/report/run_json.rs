@@ -26,6 +26,10 @@ pub struct RunInfo<'a> {
     pub replications: u32,
     /// Policy labels (at the first point), in order.
     pub policies: Vec<&'a str>,
+    /// Task classes (at the first point), in order.
+    pub classes: Vec<&'a str>,
+    /// CPUs (at the first point).
+    pub cpus: u32,
     /// Swept keys, if any.
     pub sweep: &'a [String],
     /// Sweep values, one per point.
@@ -82,6 +86,14 @@ impl<'a> RunInfo<'a> {
                 .iter()
                 .map(|p| p.label.as_str())
                 .collect(),
+            classes: study.points[0]
+                .scenario
+                .base
+                .classes
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect(),
+            cpus: study.points[0].scenario.base.cpus,
             sweep: &study.keys,
             points: study.points.iter().map(|p| p.value.as_str()).collect(),
             cells: result.cells.len(),

@@ -1,0 +1,248 @@
+//! A finished run as the charts and the HTML report need it, read back from
+//! the run folder's files (`run.json` and the CSVs), so that `corosim plot DIR`
+//! redraws exactly what `corosim run` drew.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// What `run.json` says that the report shows.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct RunMeta {
+    /// The scenario's name.
+    pub scenario: String,
+    /// What it shows.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Replications per policy and point.
+    pub replications: u32,
+    /// Policy labels, in order.
+    pub policies: Vec<String>,
+    /// Task classes, in order.
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// CPUs.
+    #[serde(default = "one")]
+    pub cpus: u32,
+    /// Swept keys (empty without a sweep).
+    #[serde(default)]
+    pub sweep: Vec<String>,
+    /// Sweep values, one per point.
+    #[serde(default)]
+    pub points: Vec<String>,
+    /// The scenario as run, as TOML.
+    pub resolved_scenario: String,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A row of `aggregate.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggregateRow {
+    /// Sweep point.
+    pub point: usize,
+    /// Swept value.
+    pub sweep_value: String,
+    /// Policy label.
+    pub policy: String,
+    /// Class name, or `*`.
+    pub class: String,
+    /// Replications aggregated.
+    pub replications: usize,
+    /// Per metric (`latency_p99_s`...): mean and 95% half-width.
+    pub metrics: BTreeMap<String, (Option<f64>, Option<f64>)>,
+}
+
+impl AggregateRow {
+    /// The mean of `metric`.
+    pub fn mean(&self, metric: &str) -> Option<f64> {
+        self.metrics.get(metric).and_then(|m| m.0)
+    }
+    /// The 95% half-width of `metric`.
+    pub fn ci95(&self, metric: &str) -> Option<f64> {
+        self.metrics.get(metric).and_then(|m| m.1)
+    }
+}
+
+/// A row of `timeseries.csv`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct SeriesRow {
+    /// Sweep point.
+    pub point: usize,
+    /// Policy label.
+    pub policy: String,
+    /// Replication.
+    pub replication: u32,
+    /// Window start, seconds.
+    pub window_start_s: f64,
+    /// Window end, seconds.
+    pub window_end_s: f64,
+    /// Completions in the window.
+    pub completions: u64,
+    /// Completions per second.
+    pub throughput_per_s: Option<f64>,
+    /// Mean ready-queue length.
+    pub ready_queue_mean: f64,
+    /// Mean busy CPUs.
+    pub busy_cpus_mean: f64,
+}
+
+/// A row of `latency_cdf.csv`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct CdfRow {
+    /// Sweep point.
+    pub point: usize,
+    /// Policy label.
+    pub policy: String,
+    /// Replication.
+    pub replication: u32,
+    /// Quantile, 0 to 1.
+    pub quantile: f64,
+    /// Latency at that quantile, seconds.
+    pub latency_s: f64,
+}
+
+/// A row of `gantt.csv`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct GanttRow {
+    /// Sweep point.
+    pub point: usize,
+    /// Policy label.
+    pub policy: String,
+    /// Replication.
+    pub replication: u32,
+    /// CPU.
+    pub cpu: u32,
+    /// Task id, `class#n`.
+    pub task: String,
+    /// Class name.
+    pub class: String,
+    /// Start, ns.
+    pub start_ns: u64,
+    /// End, ns (= start for a preemption).
+    pub end_ns: u64,
+    /// `compute`, `switch`, `blocked` or `preemption`.
+    pub kind: String,
+}
+
+/// Everything the charts and the report read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunData {
+    /// From `run.json`.
+    pub meta: RunMeta,
+    /// `aggregate.csv`.
+    pub aggregate: Vec<AggregateRow>,
+    /// `timeseries.csv`.
+    pub series: Vec<SeriesRow>,
+    /// `latency_cdf.csv`.
+    pub cdf: Vec<CdfRow>,
+    /// `gantt.csv`.
+    pub gantt: Vec<GanttRow>,
+}
+
+/// The contents of a run folder's files that `RunData` reads.
+pub struct RunFiles<'a> {
+    /// `run.json`.
+    pub run_json: &'a str,
+    /// `aggregate.csv`.
+    pub aggregate: &'a str,
+    /// `timeseries.csv`.
+    pub timeseries: &'a str,
+    /// `latency_cdf.csv`.
+    pub latency_cdf: &'a str,
+    /// `gantt.csv`.
+    pub gantt: &'a str,
+}
+
+impl RunFiles<'_> {
+    /// The file names, in the order of the fields.
+    pub const NAMES: [&'static str; 5] = [
+        "run.json",
+        "aggregate.csv",
+        "timeseries.csv",
+        "latency_cdf.csv",
+        "gantt.csv",
+    ];
+}
+
+fn rows<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Vec<T>, String> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .enumerate()
+        .map(|(i, r)| r.map_err(|e| format!("{name}, row {}: {e}", i + 2)))
+        .collect()
+}
+
+impl RunData {
+    /// Reads a run folder's files.
+    pub fn parse(files: &RunFiles<'_>) -> Result<RunData, String> {
+        let meta: RunMeta =
+            serde_json::from_str(files.run_json).map_err(|e| format!("run.json: {e}"))?;
+        let mut reader = csv::Reader::from_reader(files.aggregate.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| format!("aggregate.csv: {e}"))?
+            .iter()
+            .map(String::from)
+            .collect();
+        let mut aggregate = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| format!("aggregate.csv, row {}: {e}", i + 2))?;
+            let field = |n: usize| record.get(n).unwrap_or_default();
+            let bad = |what: &str| format!("aggregate.csv, row {}: bad {what}", i + 2);
+            let num = |text: &str| {
+                if text.is_empty() {
+                    None
+                } else {
+                    text.parse::<f64>().ok()
+                }
+            };
+            let mut metrics = BTreeMap::new();
+            for (k, name) in header.iter().enumerate().skip(5) {
+                if let Some(metric) = name.strip_suffix("_mean") {
+                    let ci = header
+                        .get(k + 1)
+                        .filter(|h| h.ends_with("_ci95"))
+                        .and_then(|_| num(field(k + 1)));
+                    metrics.insert(metric.to_string(), (num(field(k)), ci));
+                }
+            }
+            aggregate.push(AggregateRow {
+                point: field(0).parse().map_err(|_| bad("point"))?,
+                sweep_value: field(1).to_string(),
+                policy: field(2).to_string(),
+                class: field(3).to_string(),
+                replications: field(4).parse().map_err(|_| bad("replications"))?,
+                metrics,
+            });
+        }
+        Ok(RunData {
+            meta,
+            aggregate,
+            series: rows("timeseries.csv", files.timeseries)?,
+            cdf: rows("latency_cdf.csv", files.latency_cdf)?,
+            gantt: rows("gantt.csv", files.gantt)?,
+        })
+    }
+
+    /// The swept values as numbers, if the run swept one key over numbers or
+    /// durations (in seconds), for the charts against the swept value.
+    pub fn numeric_sweep(&self) -> Option<Vec<f64>> {
+        if self.meta.sweep.len() != 1 || self.meta.points.len() < 2 {
+            return None;
+        }
+        self.meta
+            .points
+            .iter()
+            .map(|v| {
+                v.parse::<f64>().ok().or_else(|| {
+                    v.parse::<crate::time::SimDuration>()
+                        .ok()
+                        .map(|d| d.as_secs_f64())
+                })
+            })
+            .collect()
+    }
+}
