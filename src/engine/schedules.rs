@@ -997,7 +997,7 @@ fn coop_budget_bounds_the_latency_of_a_woken_task() {
     assert_eq!(delays, expected);
     assert!(delays.iter().all(|&d| d < 129 * 10 * US));
     // What the ticker waited is the sum of its ticks' delays.
-    assert_eq!(t.tasks[0].wait().unwrap().as_nanos(), delays.iter().sum());
+    assert_eq!(t.tasks[0].wait().unwrap().as_nanos(), delays.iter().sum::<u64>());
     // The hog's 300ms of work end 8 x 50us late.
     assert_eq!(t.tasks[1].finish, Some(SimTime(300 * MS + 400 * US)));
 
