@@ -1,64 +1,12 @@
 //! Hand-computed schedules: each test carries its Gantt chart (times in ms).
 
+use super::world::*;
 use super::*;
-use crate::dist::Dist;
 use crate::metrics::Records;
 use crate::model::{Arrival, ClassSpec, DeviceSpec};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
 use crate::task::{DeviceId, LockId};
-
-const MS: u64 = 1_000_000;
-
-fn ms(n: u64) -> Dist {
-    Dist::Const(SimDuration::from_millis(n))
-}
-
-fn at_zero(name: &str, n: usize) -> ClassSpec {
-    ClassSpec::new(
-        name,
-        Some(Arrival::At {
-            times: vec![SimDuration::ZERO; n],
-        }),
-    )
-}
-
-/// A world of classes, each with its own program.
-struct World {
-    config: SimConfig,
-    programs: Vec<Vec<Step>>,
-}
-
-impl World {
-    fn new() -> Self {
-        World {
-            config: SimConfig::new(SimTime(10_000 * MS), Vec::new()),
-            programs: Vec::new(),
-        }
-    }
-    fn class(mut self, spec: ClassSpec, program: Vec<Step>) -> Self {
-        self.config.classes.push(spec);
-        self.programs.push(program);
-        self
-    }
-    fn cpus(mut self, n: u32) -> Self {
-        self.config.cpus = n;
-        self
-    }
-    fn run(&self, policy: PolicyConfig) -> Vec<TaskRecord> {
-        let mut rec = Records::default();
-        let programs = Programs::compile(&self.programs);
-        run(
-            &self.config,
-            &programs,
-            policy.build(self.config.cpus, self.config.seed, Queues::Global),
-            &mut rec,
-        )
-        .expect("run succeeds");
-        rec.tasks.sort_by_key(|r| (r.class, r.index));
-        rec.tasks
-    }
-}
 
 fn fifo() -> PolicyConfig {
     PolicyConfig::Fifo {
@@ -70,13 +18,6 @@ fn rr(q: u64) -> PolicyConfig {
     PolicyConfig::RoundRobin {
         quantum: SimDuration::from_millis(q),
     }
-}
-
-fn finishes(records: &[TaskRecord]) -> Vec<u64> {
-    records
-        .iter()
-        .map(|r| r.finish.expect("finished").as_nanos() / MS)
-        .collect()
 }
 
 /// OSTEP ch. 7's convoy: A (100) then B and C (10 each), all at 0, FIFO.

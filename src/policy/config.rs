@@ -6,9 +6,9 @@ use std::fmt;
 use serde::Serialize;
 
 use super::{
-    Policy, cfs::Cfs, edf::Edf, fifo::Fifo, lifo::Lifo, lottery::Lottery, mlfq::Mlfq,
-    per_cpu::PerCpu, priority::Priority, priority_rr::PriorityRr, round_robin::RoundRobin,
-    sjf::Sjf, srtf::Srtf, stride::Stride, work_stealing::WorkStealing,
+    Policy, cfs::Cfs, edf, fifo, lifo::Lifo, lottery::Lottery, mlfq::Mlfq, per_cpu::PerCpu,
+    priority, priority_rr::PriorityRr, round_robin, sjf, srtf, stride::Stride,
+    work_stealing::WorkStealing,
 };
 use crate::time::SimDuration;
 
@@ -234,10 +234,10 @@ impl PolicyConfig {
     /// policy's own stream if it draws (lottery).
     pub fn queue(&self, cpus: u32, seed: u64) -> Option<Box<dyn Policy>> {
         Some(match self {
-            PolicyConfig::Fifo { preempt_after } => Box::new(Fifo::new(*preempt_after)),
+            PolicyConfig::Fifo { preempt_after } => Box::new(fifo::policy(*preempt_after)),
             PolicyConfig::Lifo => Box::new(Lifo::default()),
-            PolicyConfig::Priority => Box::new(Priority::default()),
-            PolicyConfig::Sjf => Box::new(Sjf::default()),
+            PolicyConfig::Priority => Box::new(priority::policy()),
+            PolicyConfig::Sjf => Box::new(sjf::policy()),
             PolicyConfig::WorkStealing {
                 budget,
                 lifo_slot,
@@ -248,9 +248,9 @@ impl PolicyConfig {
                 *lifo_slot,
                 *global_interval,
             )),
-            PolicyConfig::RoundRobin { quantum } => Box::new(RoundRobin::new(*quantum)),
+            PolicyConfig::RoundRobin { quantum } => Box::new(round_robin::policy(*quantum)),
             PolicyConfig::PriorityRr { quantum } => Box::new(PriorityRr::new(*quantum)),
-            PolicyConfig::Srtf => Box::new(Srtf::default()),
+            PolicyConfig::Srtf => Box::new(srtf::policy()),
             PolicyConfig::Mlfq {
                 quanta,
                 allotment,
@@ -267,7 +267,7 @@ impl PolicyConfig {
             )),
             PolicyConfig::Stride { quantum } => Box::new(Stride::new(*quantum)),
             PolicyConfig::Lottery { quantum } => Box::new(Lottery::new(*quantum, seed)),
-            PolicyConfig::Edf => Box::new(Edf::default()),
+            PolicyConfig::Edf => Box::new(edf::policy()),
             PolicyConfig::Ps => return None,
         })
     }

@@ -5,8 +5,8 @@
 //! CPU, EDF meets every deadline whenever total utilisation is at most 1
 //! (Liu and Layland, 1973).
 
-use super::keyed::KeyedQueue;
-use super::{CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen};
+use super::keyed::KeyedPolicy;
+use super::{PolicyInfo, ReadyTask};
 use crate::time::SimTime;
 
 /// `corosim policies` entry.
@@ -25,30 +25,8 @@ fn deadline_key(task: &ReadyTask) -> SimTime {
 }
 
 /// The `edf` policy.
-#[derive(Debug, Default)]
-pub struct Edf {
-    queue: KeyedQueue<SimTime>,
-}
-
-impl Policy for Edf {
-    fn preemptive(&self) -> bool {
-        true
-    }
-    fn enqueue(&mut self, task: ReadyTask, _why: Ready) {
-        self.queue.push(task, deadline_key(&task));
-    }
-    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
-        self.queue.pop().map(|task| Dispatch { task, slice: None })
-    }
-    fn ready_len(&self) -> usize {
-        self.queue.len()
-    }
-    fn preempt(&mut self, _now: SimTime, running: &[RunningTask]) -> Option<CpuId> {
-        self.queue.victim(running, deadline_key)
-    }
-    fn steal(&mut self) -> Option<Stolen> {
-        self.queue.steal()
-    }
+pub fn policy() -> KeyedPolicy<SimTime> {
+    KeyedPolicy::new(deadline_key, true)
 }
 
 #[cfg(test)]
@@ -56,11 +34,13 @@ mod tests {
     use super::*;
     use crate::policy::TaskId;
     use crate::policy::testing::ready;
+    use crate::policy::{CpuId, Policy, Ready, RunningTask};
     use crate::time::SimDuration;
+    use crate::time::SimTime;
 
     #[test]
     fn earliest_deadline_first_and_no_deadline_last() {
-        let mut p = Edf::default();
+        let mut p = policy();
         for (id, seq, deadline) in [
             (0, 0, None),
             (1, 1, Some(30)),

@@ -83,24 +83,29 @@ impl SliceQueue {
     }
 }
 
-/// The `fifo` policy.
+/// A FIFO ready queue as a policy: `fifo` (cooperative, with an optional
+/// forced preemption) and `round-robin` (preemptive, with a quantum) are this
+/// with different slices and a different answer to whether `block` is I/O.
 #[derive(Debug)]
-pub struct Fifo {
+pub struct SlicedFifo {
     queue: SliceQueue,
+    preemptive: bool,
 }
 
-impl Fifo {
-    /// A FIFO loop, with forced preemption after `preempt_after` if set.
-    pub fn new(preempt_after: Option<SimDuration>) -> Self {
-        Fifo {
-            queue: SliceQueue::new(preempt_after),
+impl SlicedFifo {
+    /// A FIFO queue whose dispatches run for `slice`; `preemptive` decides
+    /// what `block` means (I/O when preemptive, a held worker otherwise).
+    pub fn new(slice: Option<SimDuration>, preemptive: bool) -> Self {
+        SlicedFifo {
+            queue: SliceQueue::new(slice),
+            preemptive,
         }
     }
 }
 
-impl Policy for Fifo {
+impl Policy for SlicedFifo {
     fn preemptive(&self) -> bool {
-        false
+        self.preemptive
     }
     fn enqueue(&mut self, task: ReadyTask, why: Ready) {
         self.queue.enqueue(task, why);
@@ -116,6 +121,11 @@ impl Policy for Fifo {
     }
 }
 
+/// The `fifo` policy, with forced preemption after `preempt_after` if set.
+pub fn policy(preempt_after: Option<SimDuration>) -> SlicedFifo {
+    SlicedFifo::new(preempt_after, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,7 +133,7 @@ mod tests {
 
     #[test]
     fn serves_in_ready_order_without_slices() {
-        let mut p = Fifo::new(None);
+        let mut p = policy(None);
         for (id, seq) in [(3, 0), (1, 1), (2, 2)] {
             p.enqueue(ready(id, seq, 5), Ready::Arrived);
         }
@@ -139,7 +149,7 @@ mod tests {
 
     #[test]
     fn preempt_after_gives_every_dispatch_a_slice() {
-        let mut p = Fifo::new(Some(GO_PREEMPT_AFTER));
+        let mut p = policy(Some(GO_PREEMPT_AFTER));
         p.enqueue(ready(0, 0, 50), Ready::Arrived);
         assert_eq!(
             p.pick(CpuId(0), SimTime::ZERO).unwrap().slice,

@@ -1,11 +1,13 @@
 //! A ready queue ordered by a key, ties broken by ready order, with both ends
 //! reachable: the most urgent runs next, the least urgent is the one to give
-//! away when another CPU steals. Shared by `priority`, `sjf`, `srtf` and `edf`,
-//! which differ only in their key and in whether a newcomer preempts.
+//! away when another CPU steals. [`KeyedPolicy`] is the whole of `priority`,
+//! `sjf`, `srtf` and `edf`, which differ only in their key and in whether a
+//! newcomer preempts; `cfs` and `stride` use the queue with keys of their own.
 
 use std::collections::BTreeSet;
 
-use super::{CpuId, ReadyTask, RunningTask, Stolen, TaskId};
+use super::{CpuId, Dispatch, Policy, Ready, ReadyTask, RunningTask, Stolen, TaskId};
+use crate::time::SimTime;
 
 /// A float key (a virtual runtime, a pass), totally ordered.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -98,6 +100,51 @@ impl<K: Ord + Copy> KeyedQueue<K> {
             .filter(|(k, _, _)| best < *k)
             .max()
             .map(|(_, _, cpu)| cpu)
+    }
+}
+
+/// A policy that runs the ready task with the smallest key, until it
+/// suspends or, if `preempts`, until a task with a strictly smaller key
+/// becomes ready.
+pub struct KeyedPolicy<K: Ord + Copy> {
+    queue: KeyedQueue<K>,
+    key: fn(&ReadyTask) -> K,
+    preempts: bool,
+}
+
+impl<K: Ord + Copy> KeyedPolicy<K> {
+    /// A policy ordering by `key`, preemptive if `preempts`.
+    pub fn new(key: fn(&ReadyTask) -> K, preempts: bool) -> Self {
+        KeyedPolicy {
+            queue: KeyedQueue::default(),
+            key,
+            preempts,
+        }
+    }
+}
+
+impl<K: Ord + Copy + Send> Policy for KeyedPolicy<K> {
+    fn preemptive(&self) -> bool {
+        self.preempts
+    }
+    fn enqueue(&mut self, task: ReadyTask, _why: Ready) {
+        self.queue.push(task, (self.key)(&task));
+    }
+    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
+        self.queue.pop().map(|task| Dispatch { task, slice: None })
+    }
+    fn ready_len(&self) -> usize {
+        self.queue.len()
+    }
+    fn preempt(&mut self, _now: SimTime, running: &[RunningTask]) -> Option<CpuId> {
+        if self.preempts {
+            self.queue.victim(running, self.key)
+        } else {
+            None
+        }
+    }
+    fn steal(&mut self) -> Option<Stolen> {
+        self.queue.steal()
     }
 }
 

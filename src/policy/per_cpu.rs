@@ -130,14 +130,14 @@ impl Policy for PerCpu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::fifo::Fifo;
+    use crate::policy::fifo;
     use crate::policy::testing::ready;
 
     #[test]
     fn new_tasks_spread_and_an_idle_cpu_steals_half() {
         let mut p = PerCpu::new(
             (0..2)
-                .map(|_| Box::new(Fifo::new(None)) as Box<dyn Policy>)
+                .map(|_| Box::new(fifo::policy(None)) as Box<dyn Policy>)
                 .collect(),
         );
         for i in 0..4 {

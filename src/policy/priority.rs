@@ -3,9 +3,8 @@
 //! that became ready first. A newly ready urgent task waits for the running one
 //! to suspend: the discipline of Cobham's M/G/1 priority formula.
 
-use super::keyed::KeyedQueue;
-use super::{CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
-use crate::time::SimTime;
+use super::PolicyInfo;
+use super::keyed::KeyedPolicy;
 
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
@@ -18,27 +17,8 @@ pub const INFO: PolicyInfo = PolicyInfo {
 };
 
 /// The `priority` policy.
-#[derive(Debug, Default)]
-pub struct Priority {
-    queue: KeyedQueue<i32>,
-}
-
-impl Policy for Priority {
-    fn preemptive(&self) -> bool {
-        false
-    }
-    fn enqueue(&mut self, task: ReadyTask, _why: Ready) {
-        self.queue.push(task, task.priority);
-    }
-    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
-        self.queue.pop().map(|task| Dispatch { task, slice: None })
-    }
-    fn ready_len(&self) -> usize {
-        self.queue.len()
-    }
-    fn steal(&mut self) -> Option<Stolen> {
-        self.queue.steal()
-    }
+pub fn policy() -> KeyedPolicy<i32> {
+    KeyedPolicy::new(|t| t.priority, false)
 }
 
 #[cfg(test)]
@@ -46,10 +26,12 @@ mod tests {
     use super::*;
     use crate::policy::TaskId;
     use crate::policy::testing::ready;
+    use crate::policy::{CpuId, Policy, Ready};
+    use crate::time::SimTime;
 
     #[test]
     fn lowest_number_first_then_ready_order() {
-        let mut p = Priority::default();
+        let mut p = policy();
         for (id, seq, prio) in [(0, 0, 2), (1, 1, 0), (2, 2, 2), (3, 3, 1)] {
             let mut t = ready(id, seq, 1);
             t.priority = prio;

@@ -3,9 +3,9 @@
 //! quantum is required: textbooks use anything from 1ms to 100ms, and the
 //! choice is the point of most experiments.
 
-use super::fifo::SliceQueue;
-use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
-use crate::time::{SimDuration, SimTime};
+use super::fifo::SlicedFifo;
+use super::{ParamInfo, PolicyInfo};
+use crate::time::SimDuration;
 
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
@@ -22,48 +22,22 @@ pub const INFO: PolicyInfo = PolicyInfo {
     }],
 };
 
-/// The `round-robin` policy.
-#[derive(Debug)]
-pub struct RoundRobin {
-    queue: SliceQueue,
-}
-
-impl RoundRobin {
-    /// Round robin with slices of `quantum`.
-    pub fn new(quantum: SimDuration) -> Self {
-        RoundRobin {
-            queue: SliceQueue::new(Some(quantum)),
-        }
-    }
-}
-
-impl Policy for RoundRobin {
-    fn preemptive(&self) -> bool {
-        true
-    }
-    fn enqueue(&mut self, task: ReadyTask, why: Ready) {
-        self.queue.enqueue(task, why);
-    }
-    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
-        self.queue.pick()
-    }
-    fn ready_len(&self) -> usize {
-        self.queue.len()
-    }
-    fn steal(&mut self) -> Option<Stolen> {
-        self.queue.steal()
-    }
+/// The `round-robin` policy: slices of `quantum`.
+pub fn policy(quantum: SimDuration) -> SlicedFifo {
+    SlicedFifo::new(Some(quantum), true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::policy::testing::ready;
+    use crate::policy::{CpuId, Policy, Ready};
+    use crate::time::SimTime;
 
     #[test]
     fn expired_tasks_go_back_and_preempted_ones_keep_their_place_and_slice() {
         let q = SimDuration::from_millis(4);
-        let mut p = RoundRobin::new(q);
+        let mut p = policy(q);
         p.enqueue(ready(0, 0, 10), Ready::Arrived);
         p.enqueue(ready(1, 1, 10), Ready::Arrived);
         let first = p.pick(CpuId(0), SimTime::ZERO).unwrap();

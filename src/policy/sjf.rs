@@ -5,9 +5,9 @@
 //! jobs are present at once. A task whose next step is not a computation has a
 //! burst of 0 and goes first.
 
-use super::keyed::KeyedQueue;
-use super::{CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
-use crate::time::{SimDuration, SimTime};
+use super::PolicyInfo;
+use super::keyed::KeyedPolicy;
+use crate::time::SimDuration;
 
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
@@ -20,27 +20,8 @@ pub const INFO: PolicyInfo = PolicyInfo {
 };
 
 /// The `sjf` policy.
-#[derive(Debug, Default)]
-pub struct Sjf {
-    queue: KeyedQueue<SimDuration>,
-}
-
-impl Policy for Sjf {
-    fn preemptive(&self) -> bool {
-        false
-    }
-    fn enqueue(&mut self, task: ReadyTask, _why: Ready) {
-        self.queue.push(task, task.burst);
-    }
-    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
-        self.queue.pop().map(|task| Dispatch { task, slice: None })
-    }
-    fn ready_len(&self) -> usize {
-        self.queue.len()
-    }
-    fn steal(&mut self) -> Option<Stolen> {
-        self.queue.steal()
-    }
+pub fn policy() -> KeyedPolicy<SimDuration> {
+    KeyedPolicy::new(|t| t.burst, false)
 }
 
 #[cfg(test)]
@@ -48,10 +29,12 @@ mod tests {
     use super::*;
     use crate::policy::TaskId;
     use crate::policy::testing::ready;
+    use crate::policy::{CpuId, Policy, Ready};
+    use crate::time::SimTime;
 
     #[test]
     fn shortest_burst_first_ties_by_ready_order() {
-        let mut p = Sjf::default();
+        let mut p = policy();
         for (id, seq, burst) in [(0, 0, 6), (1, 1, 8), (2, 2, 7), (3, 3, 3), (4, 4, 6)] {
             p.enqueue(ready(id, seq, burst), Ready::Arrived);
         }

@@ -3,9 +3,9 @@
 //! with strictly less left than a running one displaces it (the running one
 //! returns to the queue with what it has left). Equal times do not preempt.
 
-use super::keyed::KeyedQueue;
-use super::{CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen};
-use crate::time::{SimDuration, SimTime};
+use super::PolicyInfo;
+use super::keyed::KeyedPolicy;
+use crate::time::SimDuration;
 
 /// `corosim policies` entry.
 pub const INFO: PolicyInfo = PolicyInfo {
@@ -18,40 +18,20 @@ pub const INFO: PolicyInfo = PolicyInfo {
 };
 
 /// The `srtf` policy.
-#[derive(Debug, Default)]
-pub struct Srtf {
-    queue: KeyedQueue<SimDuration>,
-}
-
-impl Policy for Srtf {
-    fn preemptive(&self) -> bool {
-        true
-    }
-    fn enqueue(&mut self, task: ReadyTask, _why: Ready) {
-        self.queue.push(task, task.burst);
-    }
-    fn pick(&mut self, _cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
-        self.queue.pop().map(|task| Dispatch { task, slice: None })
-    }
-    fn ready_len(&self) -> usize {
-        self.queue.len()
-    }
-    fn preempt(&mut self, _now: SimTime, running: &[RunningTask]) -> Option<CpuId> {
-        self.queue.victim(running, |t| t.burst)
-    }
-    fn steal(&mut self) -> Option<Stolen> {
-        self.queue.steal()
-    }
+pub fn policy() -> KeyedPolicy<SimDuration> {
+    KeyedPolicy::new(|t| t.burst, true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::policy::testing::ready;
+    use crate::policy::{CpuId, Policy, Ready, RunningTask};
+    use crate::time::SimTime;
 
     #[test]
     fn a_shorter_newcomer_preempts_only_when_strictly_shorter() {
-        let mut p = Srtf::default();
+        let mut p = policy();
         let running = [RunningTask {
             cpu: CpuId(0),
             task: ready(0, 0, 5),

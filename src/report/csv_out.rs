@@ -10,36 +10,8 @@ use crate::metrics::summary::METRICS;
 use crate::report::number;
 use crate::scenario::{Scenario, Study};
 
-/// `summary.csv` columns.
-pub const SUMMARY_COLUMNS: [&str; 27] = [
-    "point",
-    "sweep_value",
-    "policy",
-    "replication",
-    "seed",
-    "class",
-    "arrived",
-    "completed",
-    "unfinished",
-    "throughput_per_s",
-    "latency_mean_s",
-    "latency_p50_s",
-    "latency_p90_s",
-    "latency_p99_s",
-    "latency_p999_s",
-    "latency_max_s",
-    "response_mean_s",
-    "response_p99_s",
-    "wait_mean_s",
-    "slowdown_mean",
-    "cpu_utilization",
-    "context_switches",
-    "preemptions",
-    "fairness_jain",
-    "deadline_misses",
-    "events",
-    "migrations",
-];
+/// The key columns of `summary.csv`, before the metrics of `METRICS`.
+pub const SUMMARY_KEYS: [&str; 6] = ["point", "sweep_value", "policy", "replication", "seed", "class"];
 
 /// `tasks.csv` columns.
 pub const TASK_COLUMNS: [&str; 15] = [
@@ -80,7 +52,7 @@ fn label<'a>(study: &'a Study, cell: &Cell) -> &'a str {
 /// then `*`, in the order of `cells`.
 pub fn write_summary<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(SUMMARY_COLUMNS)?;
+    w.write_record(SUMMARY_KEYS.iter().chain(&METRICS))?;
     for cell in cells {
         let point = &study.points[cell.key.point];
         for (s, class) in cell.summaries.iter().zip(class_names(&point.scenario)) {
