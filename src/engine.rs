@@ -1190,3 +1190,5 @@ mod tests;
 
 #[cfg(test)]
 mod schedules;
+#[cfg(test)]
+mod world;
