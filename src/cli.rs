@@ -35,6 +35,14 @@ enum Command {
     Policies,
     /// Combine the folders of sharded runs (--shard) into one complete run folder.
     Merge(MergeArgs),
+    /// Redraw the charts and report.html of an earlier run from its CSVs.
+    Plot(PlotArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct PlotArgs {
+    /// The run folder (the --out of `corosim run`).
+    dir: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -76,6 +84,12 @@ struct RunArgs {
     /// timeline of replication 0 of every point and policy.
     #[arg(long)]
     trace: bool,
+    /// Do not draw the charts and report.html (`corosim plot DIR` draws them later).
+    #[arg(long)]
+    no_plots: bool,
+    /// Print a text Gantt chart of the first moments of each policy's first run.
+    #[arg(long)]
+    gantt: bool,
     /// Print nothing but errors (no progress bar).
     #[arg(long)]
     quiet: bool,
@@ -137,6 +151,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run_scenarios(args),
         Command::Check(args) => check(args),
         Command::Merge(args) => merge(args),
+        Command::Plot(args) => plot(args),
         Command::Policies => {
             print_policies();
             Ok(ExitCode::SUCCESS)
@@ -264,6 +279,7 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
             store.clear()?;
         }
         output::remove_outputs(&dir)?;
+        output::remove_drawings(&dir)?;
         if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
             eprintln!(
                 "note: {} held results of a different run (scenario or options changed); starting over",
@@ -291,11 +307,52 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
             }
             continue;
         }
-        output::write_outputs(&dir, study, &result, &command_line)?;
+        output::write_outputs(&dir, study, &result, &command_line, args.trace)?;
+        if !args.no_plots {
+            output::draw_report(&dir)?;
+        }
         if !args.quiet {
             output::print_headline(study, &result, &dir);
         }
+        if args.gantt {
+            print_gantts(study, &result.cells);
+        }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The text Gantt chart of each policy's captured first run.
+fn print_gantts(study: &Study, cells: &[Cell]) {
+    for cell in cells
+        .iter()
+        .filter(|c| c.key.point == 0 && c.key.replication == 0)
+    {
+        let label = &study.points[0].scenario.policies[cell.key.policy].label;
+        match corosim::report::gantt_text::render(study, cell, 100) {
+            Some(chart) => println!("\n{label}\n{chart}"),
+            None => {
+                println!("\n{label}: no CPU timeline (processor sharing runs every task at once)")
+            }
+        }
+    }
+}
+
+fn plot(args: PlotArgs) -> Result<ExitCode> {
+    if !args.dir.join("run.json").exists() {
+        return Err(Invalid(format!(
+            "error: {} holds no complete run (no run.json); run it with `corosim run` first",
+            args.dir.display()
+        ))
+        .into());
+    }
+    output::remove_drawings(&args.dir)?;
+    let written = output::draw_report(&args.dir)?;
+    println!(
+        "{}: {} files drawn, report in {}",
+        args.dir.display(),
+        written.len(),
+        args.dir.join("report.html").display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -342,6 +399,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let target = Store::new(&dir);
     output::remove_outputs(&dir)?;
+    output::remove_drawings(&dir)?;
     target.start(plan)?;
     let sources: Vec<Store> = args.shards.iter().map(|d| Store::new(d)).collect();
     let mut missing = 0;
@@ -375,7 +433,8 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
     let command_line: Vec<String> = std::env::args().collect();
-    output::write_outputs(&dir, &study, &result, &command_line)?;
+    output::write_outputs(&dir, &study, &result, &command_line, plan.trace)?;
+    output::draw_report(&dir)?;
     if !args.quiet {
         output::print_headline(&study, &result, &dir);
     }

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 
 use corosim::batch::{BatchResult, Cell};
 use corosim::metrics::aggregate;
-use corosim::report::{csv_out, run_json::RunInfo, series_csv};
+use corosim::report::data::{RunData, RunFiles};
+use corosim::report::{csv_out, html, plots, run_json::RunInfo, series_csv, trace};
 use corosim::scenario::Study;
 
 /// The files a complete run folder holds (besides `cells/`), `run.json` last.
@@ -66,6 +67,7 @@ pub fn write_outputs(
     study: &Study,
     result: &BatchResult,
     command_line: &[String],
+    trace: bool,
 ) -> Result<()> {
     type CsvWriter = fn(&mut BufWriter<fs::File>, &Study, &[Cell]) -> csv::Result<()>;
     let mut files: Vec<(&str, CsvWriter)> = vec![
@@ -85,6 +87,11 @@ pub fn write_outputs(
     }
     for (name, write) in files {
         write_atomically(&dir.join(name), |w| Ok(write(w, study, &result.cells)?))?;
+    }
+    if trace {
+        write_atomically(&dir.join("trace.json"), |w| {
+            Ok(trace::write_trace(w, study, &result.cells)?)
+        })?;
     }
     let info = RunInfo::new(study, result, command_line);
     write_atomically(&dir.join("run.json"), |w| {
@@ -187,4 +194,57 @@ fn truncate(s: &str, n: usize) -> String {
     } else {
         format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
+}
+
+/// Draws the charts (SVG and PNG) and `report.html` of the complete run in
+/// `dir` from its files, as `corosim plot DIR` does. Returns the files written.
+pub fn draw_report(dir: &Path) -> Result<Vec<String>> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let texts: Vec<String> = RunFiles::NAMES
+        .iter()
+        .map(|n| read(n))
+        .collect::<Result<_>>()?;
+    let data = RunData::parse(&RunFiles {
+        run_json: &texts[0],
+        aggregate: &texts[1],
+        timeseries: &texts[2],
+        latency_cdf: &texts[3],
+        gantt: &texts[4],
+    })
+    .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let charts = plots::draw_all(&data).context("drawing the charts")?;
+    let mut written = Vec::new();
+    for chart in &charts {
+        let svg = format!("{}.svg", chart.name);
+        write_atomically(&dir.join(&svg), |w| Ok(w.write_all(chart.svg.as_bytes())?))?;
+        let png = format!("{}.png", chart.name);
+        write_atomically(&dir.join(&png), |w| Ok(w.write_all(&chart.png)?))?;
+        written.extend([svg, png]);
+    }
+    let paired = read("paired.csv").ok();
+    let page = html::render(&data, &charts, paired.as_deref());
+    write_atomically(&dir.join("report.html"), |w| {
+        Ok(w.write_all(page.as_bytes())?)
+    })?;
+    written.push("report.html".into());
+    Ok(written)
+}
+
+/// Removes the charts and report of an earlier drawing (their names depend
+/// on the run: one Gantt chart per policy).
+pub fn remove_drawings(dir: &Path) -> Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".svg") || name.ends_with(".png") || name == "report.html" {
+            fs::remove_file(entry.path())
+                .with_context(|| format!("removing {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }

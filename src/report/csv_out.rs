@@ -11,7 +11,14 @@ use crate::report::number;
 use crate::scenario::{Scenario, Study};
 
 /// The key columns of `summary.csv`, before the metrics of `METRICS`.
-pub const SUMMARY_KEYS: [&str; 6] = ["point", "sweep_value", "policy", "replication", "seed", "class"];
+pub const SUMMARY_KEYS: [&str; 6] = [
+    "point",
+    "sweep_value",
+    "policy",
+    "replication",
+    "seed",
+    "class",
+];
 
 /// `tasks.csv` columns.
 pub const TASK_COLUMNS: [&str; 15] = [

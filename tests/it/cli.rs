@@ -4,7 +4,10 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{assert_exit, corosim, folder, names_in, read, run_files, stderr, stdout};
+use crate::support::{
+    assert_exit, corosim, data_names_in, folder, is_drawing, names_in, read, run_files, stderr,
+    stdout,
+};
 
 /// A tiny scenario: fast in debug builds, two classes, three policies, two
 /// replications.
@@ -349,10 +352,28 @@ fn run_writes_exactly_summary_tasks_and_run_json() {
     assert_exit(&o, 0);
     let out = dir.path().join("out");
     assert_eq!(
-        names_in(&out),
+        data_names_in(&out),
         run_files(true),
         "no .partial or other file is left"
     );
+    // fifo and round robin have CPU timelines; ps, a fluid model, has none.
+    let drawings: Vec<String> = names_in(&out)
+        .into_iter()
+        .filter(|n| is_drawing(n))
+        .collect();
+    let mut expected: Vec<String> = [
+        "gantt_0",
+        "gantt_1",
+        "latency_cdf",
+        "ready_queue",
+        "throughput",
+    ]
+    .iter()
+    .flat_map(|c| [format!("{c}.png"), format!("{c}.svg")])
+    .chain(["report.html".to_string()])
+    .collect();
+    expected.sort();
+    assert_eq!(drawings, expected);
     assert_eq!(first_line(out.join("summary.csv")), SUMMARY_HEADER);
     assert_eq!(first_line(out.join("tasks.csv")), TASKS_HEADER);
 
@@ -387,7 +408,10 @@ fn run_without_out_writes_to_output_and_the_scenario_name() {
     let dir = folder(&[("good.toml", GOOD)]);
     let o = corosim(dir.path(), &["run", "good.toml"]);
     assert_exit(&o, 0);
-    assert_eq!(names_in(&dir.path().join("output/tiny")), run_files(true));
+    assert_eq!(
+        data_names_in(&dir.path().join("output/tiny")),
+        run_files(true)
+    );
 }
 
 #[test]
@@ -400,7 +424,10 @@ fn several_scenarios_go_to_their_own_folders() {
     );
     assert_exit(&o, 0);
     assert_eq!(names_in(&dir.path().join("out")), ["other", "tiny"]);
-    assert_eq!(names_in(&dir.path().join("out/other")), run_files(true));
+    assert_eq!(
+        data_names_in(&dir.path().join("out/other")),
+        run_files(true)
+    );
 }
 
 #[test]
@@ -418,7 +445,7 @@ fn no_tasks_csv_writes_no_tasks_csv_and_removes_a_stale_one() {
         ],
     );
     assert_exit(&o, 0);
-    assert_eq!(names_in(&dir.path().join("out")), run_files(false));
+    assert_eq!(data_names_in(&dir.path().join("out")), run_files(false));
 
     // A tasks.csv left by an earlier run would not describe this one.
     let o = corosim(
@@ -439,7 +466,7 @@ fn no_tasks_csv_writes_no_tasks_csv_and_removes_a_stale_one() {
         ],
     );
     assert_exit(&o, 0);
-    assert_eq!(names_in(&dir.path().join("again")), run_files(false));
+    assert_eq!(data_names_in(&dir.path().join("again")), run_files(false));
 }
 
 #[test]
@@ -618,4 +645,83 @@ fn set_of_a_new_key_keeps_error_locations() {
     let o = corosim(dir.path(), &["check", "bad.toml", "--set", "warmup=10ms"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("bad.toml:18:41"), "{}", stderr(&o));
+}
+
+// ---- charts, report, trace -------------------------------------------------------
+
+#[test]
+fn plot_redraws_exactly_what_run_drew() {
+    let dir = folder(&[("good.toml", GOOD)]);
+    assert_exit(
+        &corosim(
+            dir.path(),
+            &["run", "good.toml", "--out", "drawn", "--quiet"],
+        ),
+        0,
+    );
+    let o = corosim(
+        dir.path(),
+        &["run", "good.toml", "--out", "bare", "--quiet", "--no-plots"],
+    );
+    assert_exit(&o, 0);
+    let bare = dir.path().join("bare");
+    assert!(
+        names_in(&bare).iter().all(|n| !is_drawing(n)),
+        "{:?}",
+        names_in(&bare)
+    );
+    let o = corosim(dir.path(), &["plot", "bare"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("report.html"), "{}", stdout(&o));
+    let drawn = dir.path().join("drawn");
+    for name in names_in(&drawn).into_iter().filter(|n| is_drawing(n)) {
+        assert_eq!(read(drawn.join(&name)), read(bare.join(&name)), "{name}");
+    }
+    // Not a run folder: exit 2, nothing drawn.
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    let o = corosim(dir.path(), &["plot", "empty"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("no complete run"), "{}", stderr(&o));
+    assert!(names_in(&dir.path().join("empty")).is_empty());
+}
+
+#[test]
+fn gantt_prints_who_ran_when_and_trace_writes_trace_json() {
+    let text = r#"
+name = "rr3"
+horizon = "1s"
+[[policy]]
+kind = "round-robin"
+quantum = "1ms"
+[[task]]
+name = "job"
+arrival = { process = "at", times = ["0s", "0s", "0s"] }
+program = [ { compute = "5ms" } ]
+"#;
+    let dir = folder(&[("rr3.toml", text)]);
+    let o = corosim(
+        dir.path(),
+        &[
+            "run",
+            "rr3.toml",
+            "--out",
+            "out",
+            "--gantt",
+            "--trace",
+            "--no-plots",
+        ],
+    );
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    // OSTEP's picture: three jobs of 5ms, a 1ms slice each in turn.
+    assert!(out.contains("ABCABCABCABCABC"), "{out}");
+    let trace: serde_json::Value =
+        serde_json::from_slice(&read(dir.path().join("out/trace.json"))).unwrap();
+    let slices = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .count();
+    assert_eq!(slices, 15);
 }

@@ -3,6 +3,9 @@
 mod batch;
 mod cli;
 mod every_policy;
+mod plots;
 mod references;
+mod report_html;
 mod support;
 mod theory;
+mod trace;

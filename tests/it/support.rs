@@ -154,3 +154,17 @@ pub fn run_files(with_tasks: bool) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Whether a file is a drawing (a chart or the report), which `corosim plot`
+/// can redraw, rather than data.
+pub fn is_drawing(name: &str) -> bool {
+    name.ends_with(".svg") || name.ends_with(".png") || name == "report.html"
+}
+
+/// The data files and folders in `dir`, sorted (drawings left out).
+pub fn data_names_in(dir: &Path) -> Vec<String> {
+    names_in(dir)
+        .into_iter()
+        .filter(|n| !is_drawing(n))
+        .collect()
+}

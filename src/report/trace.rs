@@ -1,0 +1,482 @@
+//! `trace.json`: the captured timelines as Chrome trace-event JSON, which
+//! opens in Perfetto (ui.perfetto.dev) and chrome://tracing.
+//!
+//! Each captured run (a cell with a timeline) is a process, named after its
+//! sweep point and policy; each CPU is a thread named `CPU n`, holding one
+//! complete (`X`) slice per segment: `class#n` while the task computes,
+//! `switch → class#n` while the CPU switches to it, `class#n blocked` while
+//! it holds the worker in a cooperative `block`. Preemptions are instants on
+//! the CPU that lost the task. A last thread, `wake-ups`, marks each wake-up
+//! (a timer, an I/O, a lock or a join made the task ready) with an empty
+//! slice, and a flow arrow leads from it to the start of the task's next
+//! compute slice: the arrow's length is the wake-up latency. A counter,
+//! `ready queue`, follows the number of ready tasks waiting for a CPU.
+//!
+//! Under `ps` (processor sharing, a fluid model) tasks share the CPUs
+//! continuously and never hold one: such a run has no segments, so its
+//! process has its counter (always 0: no task waits) and no slices.
+//!
+//! Times are microseconds, as the format requires (`displayTimeUnit` is
+//! left out: it changes only how a viewer labels them). Every `ts` and `dur`
+//! is derived from integer nanoseconds and printed exactly (at most three
+//! decimals), so a slice's end, `ts + dur`, is exactly the next slice's
+//! `ts` and slices on one CPU never overlap, not even by a rounding
+//! nanosecond (a viewer drops or re-nests overlapping slices).
+//!
+//! Events are streamed one by one through a buffered writer; only one run's
+//! list of event positions is held at a time.
+
+use std::collections::HashMap;
+use std::io::{self, BufWriter, Write};
+
+use serde::{Serialize, Serializer};
+
+use crate::batch::Cell;
+use crate::metrics::timeline::Timeline;
+use crate::metrics::{Segment, SegmentKind};
+use crate::scenario::Study;
+use crate::task::ClassId;
+
+/// The name of the per-process counter of ready tasks.
+pub const READY_COUNTER: &str = "ready queue";
+
+/// The name of the thread that holds the wake-ups.
+pub const WAKE_THREAD: &str = "wake-ups";
+
+/// A time in integer nanoseconds, written as microseconds: an integer when
+/// it is a whole number of microseconds, else the exact decimal (the nearest
+/// double to `ns / 1000`, whose shortest representation is that decimal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Micros(u64);
+
+impl Serialize for Micros {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 1000 == 0 {
+            s.serialize_u64(self.0 / 1000)
+        } else {
+            s.serialize_f64(self.0 as f64 / 1000.0)
+        }
+    }
+}
+
+/// What a slice or an instant is about.
+#[derive(Serialize)]
+struct TaskArgs<'a> {
+    class: &'a str,
+    task: &'a str,
+}
+
+/// `M` events: process and thread names.
+#[derive(Serialize)]
+struct Meta<'a> {
+    name: &'static str,
+    ph: &'static str,
+    pid: u32,
+    tid: u32,
+    args: NameArg<'a>,
+}
+
+#[derive(Serialize)]
+struct NameArg<'a> {
+    name: &'a str,
+}
+
+/// `X` events: complete slices, with an optional flow end (`bind_id` with
+/// `flow_in` or `flow_out`).
+#[derive(Serialize)]
+struct Complete<'a> {
+    name: &'a str,
+    cat: &'static str,
+    ph: &'static str,
+    ts: Micros,
+    dur: Micros,
+    pid: u32,
+    tid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bind_id: Option<u64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    flow_in: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    flow_out: bool,
+    args: TaskArgs<'a>,
+}
+
+/// `i` events: thread-scoped instants.
+#[derive(Serialize)]
+struct Instant<'a> {
+    name: &'a str,
+    cat: &'static str,
+    ph: &'static str,
+    s: &'static str,
+    ts: Micros,
+    pid: u32,
+    tid: u32,
+    args: TaskArgs<'a>,
+}
+
+/// `C` events: the ready-queue counter.
+#[derive(Serialize)]
+struct Counter {
+    name: &'static str,
+    ph: &'static str,
+    ts: Micros,
+    pid: u32,
+    tid: u32,
+    args: ReadyArgs,
+}
+
+#[derive(Serialize)]
+struct ReadyArgs {
+    length: u32,
+}
+
+/// Writes the `{"traceEvents": [...]}` envelope around streamed events.
+struct Events<W: Write> {
+    out: BufWriter<W>,
+    first: bool,
+}
+
+impl<W: Write> Events<W> {
+    fn new(out: W) -> io::Result<Self> {
+        let mut out = BufWriter::new(out);
+        out.write_all(b"{\"traceEvents\":[")?;
+        Ok(Events { out, first: true })
+    }
+
+    fn push<T: Serialize>(&mut self, event: &T) -> io::Result<()> {
+        self.out
+            .write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.out, event).map_err(io::Error::from)
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.out.write_all(b"\n]}\n")?;
+        self.out.flush()
+    }
+}
+
+/// The process name of a captured run: its sweep point (when the study has
+/// a sweep) and its policy's label.
+pub fn process_name(study: &Study, cell: &Cell) -> String {
+    let point = &study.points[cell.key.point];
+    let label = &point.scenario.policies[cell.key.policy].label;
+    let mut name = if study.keys.is_empty() {
+        label.clone()
+    } else {
+        format!("point {} ({}) · {label}", point.index, point.value)
+    };
+    if cell.key.replication != 0 {
+        name.push_str(&format!(" · replication {}", cell.key.replication));
+    }
+    if let Some(t) = cell.timeline.as_ref().filter(|t| t.truncated) {
+        name.push_str(&format!(" · first {} segments", t.segments.len()));
+    }
+    name
+}
+
+/// One event of a run, in the order they are written: by time, wake-ups
+/// before the slices their flows lead to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Item {
+    /// The ready-queue length changed (index into `Timeline::ready`).
+    Ready(usize),
+    /// A wake-up (index into `Timeline::wakes`).
+    Wake(usize),
+    /// A segment (index into `Timeline::segments`).
+    Segment(usize),
+    /// A preemption (index into `Timeline::preemptions`).
+    Preemption(usize),
+}
+
+/// The flows of a timeline, as (wake-up, compute segment) index pairs in
+/// wake-up order: each leads to the task's first compute segment starting
+/// at or after the wake-up. A segment takes the flow of the latest wake-up
+/// before it (a task woken twice before it computes again has computed
+/// nothing in between); a wake-up with no later compute has no flow.
+fn flows(t: &Timeline) -> Vec<(usize, usize)> {
+    let mut computes: HashMap<(ClassId, u64), Vec<usize>> = HashMap::new();
+    for (i, s) in t.segments.iter().enumerate() {
+        if s.kind == SegmentKind::Compute {
+            computes.entry((s.class, s.index)).or_default().push(i);
+        }
+    }
+    for list in computes.values_mut() {
+        list.sort_by_key(|&i| t.segments[i].start);
+    }
+    let mut into: HashMap<usize, usize> = HashMap::new();
+    let mut wakes: Vec<usize> = (0..t.wakes.len()).collect();
+    wakes.sort_by_key(|&w| t.wakes[w].at);
+    for w in wakes {
+        let mark = &t.wakes[w];
+        let Some(list) = computes.get(&(mark.class, mark.index)) else {
+            continue;
+        };
+        let next = list.partition_point(|&i| t.segments[i].start < mark.at);
+        if let Some(&segment) = list.get(next) {
+            into.insert(segment, w);
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = into.into_iter().map(|(s, w)| (w, s)).collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+fn segment_name(kind: SegmentKind, task: &str) -> (String, &'static str) {
+    match kind {
+        SegmentKind::Compute => (task.to_string(), "compute"),
+        SegmentKind::Switch => (format!("switch → {task}"), "switch"),
+        SegmentKind::Blocked => (format!("{task} blocked"), "blocked"),
+    }
+}
+
+/// Writes `trace.json`: every cell with a captured timeline as a process
+/// (see the module documentation). Cells without a timeline are skipped.
+pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Result<()> {
+    let mut events = Events::new(out)?;
+    let mut next_tid = 1u32;
+    let mut next_flow = 1u64;
+    for (n, cell) in cells.iter().filter(|c| c.timeline.is_some()).enumerate() {
+        let timeline = cell.timeline.as_ref().expect("filtered");
+        let scenario = &study.points[cell.key.point].scenario;
+        let pid = n as u32 + 1;
+        let used = timeline.segments.iter().map(|s| s.cpu.0 + 1);
+        let marked = timeline.preemptions.iter().map(|p| p.cpu.0 + 1);
+        let cpus = used.chain(marked).fold(scenario.base.cpus, u32::max);
+        // Thread ids are unique over the whole file, so no viewer can mistake
+        // one run's CPU for another's.
+        let first_tid = next_tid;
+        let wake_tid = first_tid + cpus;
+        next_tid = wake_tid + 1;
+        let cpu_tid = |cpu: u32| first_tid + cpu;
+
+        let name = process_name(study, cell);
+        events.push(&Meta {
+            name: "process_name",
+            ph: "M",
+            pid,
+            tid: first_tid,
+            args: NameArg { name: &name },
+        })?;
+        for cpu in 0..cpus {
+            let name = format!("CPU {cpu}");
+            events.push(&Meta {
+                name: "thread_name",
+                ph: "M",
+                pid,
+                tid: cpu_tid(cpu),
+                args: NameArg { name: &name },
+            })?;
+        }
+        if !timeline.wakes.is_empty() {
+            events.push(&Meta {
+                name: "thread_name",
+                ph: "M",
+                pid,
+                tid: wake_tid,
+                args: NameArg { name: WAKE_THREAD },
+            })?;
+        }
+
+        let mut flow_of_segment: HashMap<usize, u64> = HashMap::new();
+        let mut flow_id_of_wake: HashMap<usize, u64> = HashMap::new();
+        for (w, s) in flows(timeline) {
+            flow_id_of_wake.insert(w, next_flow);
+            flow_of_segment.insert(s, next_flow);
+            next_flow += 1;
+        }
+
+        let mut items: Vec<(u64, Item)> = Vec::with_capacity(
+            timeline.segments.len()
+                + timeline.preemptions.len()
+                + timeline.wakes.len()
+                + timeline.ready.len(),
+        );
+        items.extend(
+            timeline
+                .ready
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.0.as_nanos(), Item::Ready(i))),
+        );
+        items.extend(
+            timeline
+                .wakes
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.at.as_nanos(), Item::Wake(i))),
+        );
+        items.extend(
+            timeline
+                .segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.start.as_nanos(), Item::Segment(i))),
+        );
+        items.extend(
+            timeline
+                .preemptions
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.at.as_nanos(), Item::Preemption(i))),
+        );
+        items.sort_unstable();
+
+        let class_name = |c: ClassId| scenario.base.classes[c.0 as usize].name.as_str();
+        for (ts, item) in items {
+            match item {
+                Item::Ready(i) => events.push(&Counter {
+                    name: READY_COUNTER,
+                    ph: "C",
+                    ts: Micros(ts),
+                    pid,
+                    tid: first_tid,
+                    args: ReadyArgs {
+                        length: timeline.ready[i].1,
+                    },
+                })?,
+                Item::Wake(i) => {
+                    let w = &timeline.wakes[i];
+                    let class = class_name(w.class);
+                    let task = &format!("{class}#{}", w.index);
+                    let name = format!("{task} woke");
+                    let flow = flow_id_of_wake.get(&i).copied();
+                    events.push(&Complete {
+                        name: &name,
+                        cat: "wake",
+                        ph: "X",
+                        ts: Micros(ts),
+                        dur: Micros(0),
+                        pid,
+                        tid: wake_tid,
+                        bind_id: flow,
+                        flow_in: false,
+                        flow_out: flow.is_some(),
+                        args: TaskArgs { class, task },
+                    })?;
+                }
+                Item::Segment(i) => {
+                    let s: &Segment = &timeline.segments[i];
+                    let class = class_name(s.class);
+                    let task = &format!("{class}#{}", s.index);
+                    let (name, cat) = segment_name(s.kind, task);
+                    let flow = flow_of_segment.get(&i).copied();
+                    events.push(&Complete {
+                        name: &name,
+                        cat,
+                        ph: "X",
+                        ts: Micros(ts),
+                        dur: Micros(s.end.as_nanos() - ts),
+                        pid,
+                        tid: cpu_tid(s.cpu.0),
+                        bind_id: flow,
+                        flow_in: flow.is_some(),
+                        flow_out: false,
+                        args: TaskArgs { class, task },
+                    })?;
+                }
+                Item::Preemption(i) => {
+                    let p = &timeline.preemptions[i];
+                    let class = class_name(p.class);
+                    let task = &format!("{class}#{}", p.index);
+                    let name = format!("preempt {task}");
+                    events.push(&Instant {
+                        name: &name,
+                        cat: "preemption",
+                        ph: "i",
+                        s: "t",
+                        ts: Micros(ts),
+                        pid,
+                        tid: cpu_tid(p.cpu.0),
+                        args: TaskArgs { class, task },
+                    })?;
+                }
+            }
+        }
+    }
+    events.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The exact decimal of `ns / 1000`, by integer arithmetic.
+    fn decimal(ns: u64) -> String {
+        let (whole, frac) = (ns / 1000, ns % 1000);
+        if frac == 0 {
+            whole.to_string()
+        } else {
+            format!("{whole}.{frac:03}")
+                .trim_end_matches('0')
+                .to_string()
+        }
+    }
+
+    #[test]
+    fn micros_are_written_as_exact_decimals() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            // xorshift64*: a fixed, dependency-free stream.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let mut cases: Vec<u64> = vec![0, 1, 10, 999, 1000, 1001, 1_000_000_001, 123_456_789];
+        for _ in 0..20_000 {
+            // Up to about 11.5 days of simulated time.
+            cases.push(next() % 1_000_000_000_000_000);
+        }
+        for ns in cases {
+            let text = serde_json::to_string(&Micros(ns)).unwrap();
+            assert_eq!(text, decimal(ns), "{ns} ns");
+            // A reader that scales by 1000 and rounds gets the nanoseconds back.
+            let back: f64 = text.parse().unwrap();
+            assert_eq!((back * 1000.0).round() as u64, ns, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_flow_leads_to_the_next_compute_of_the_woken_task() {
+        use crate::metrics::timeline::Mark;
+        use crate::policy::CpuId;
+        use crate::time::SimTime;
+        let seg = |class: u32, index: u64, start: u64, end: u64, kind| Segment {
+            cpu: CpuId(0),
+            class: ClassId(class),
+            index,
+            start: SimTime(start),
+            end: SimTime(end),
+            kind,
+        };
+        let mark = |class: u32, index: u64, at: u64| Mark {
+            at: SimTime(at),
+            cpu: CpuId(0),
+            class: ClassId(class),
+            index,
+        };
+        let t = Timeline {
+            segments: vec![
+                seg(0, 0, 0, 10, SegmentKind::Compute),
+                seg(0, 1, 10, 12, SegmentKind::Switch),
+                seg(0, 1, 12, 20, SegmentKind::Compute),
+                seg(0, 0, 20, 30, SegmentKind::Compute),
+                seg(0, 0, 30, 40, SegmentKind::Compute),
+            ],
+            preemptions: vec![],
+            // 0#0 wakes at 14 and 15 (its next compute starts at 20: the
+            // later wake-up takes the flow), 0#1 wakes at 25 and never
+            // computes again, 0#0 wakes at 30, when its next compute starts.
+            wakes: vec![
+                mark(0, 0, 15),
+                mark(0, 1, 25),
+                mark(0, 0, 30),
+                mark(0, 0, 14),
+            ],
+            ready: vec![],
+            truncated: false,
+        };
+        assert_eq!(flows(&t), [(0, 3), (2, 4)]);
+    }
+}
