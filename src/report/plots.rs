@@ -83,28 +83,40 @@ pub enum PlotError {
 
 /// Every chart the run's data supports, in the order a report shows them.
 pub fn draw_all(data: &RunData) -> Result<Vec<Chart>, PlotError> {
+    use rayon::prelude::*;
     register_font()?;
-    let mut charts = Vec::new();
+    let mut lines: Vec<(String, LineChart)> = Vec::new();
     if let Some(fig) = latency_cdf(data) {
-        charts.push(render("latency_cdf", &fig)?);
+        lines.push(("latency_cdf".into(), fig));
     }
     if let Some(fig) = time_series(data, Measure::Throughput) {
-        charts.push(render("throughput", &fig)?);
+        lines.push(("throughput".into(), fig));
     }
     if let Some(fig) = time_series(data, Measure::ReadyQueue) {
-        charts.push(render("ready_queue", &fig)?);
+        lines.push(("ready_queue".into(), fig));
     }
     if let Some(values) = data.numeric_sweep() {
         if let Some(fig) = sweep_latency(data, &values) {
-            charts.push(render("sweep_latency", &fig)?);
+            lines.push(("sweep_latency".into(), fig));
         }
         if let Some(fig) = sweep_throughput(data, &values) {
-            charts.push(render("sweep_throughput", &fig)?);
+            lines.push(("sweep_throughput".into(), fig));
         }
     }
-    for (n, fig) in gantts(data) {
-        charts.push(render(&format!("gantt_{n}"), &fig)?);
-    }
+    let gantts: Vec<(String, Gantt)> = gantts(data)
+        .into_iter()
+        .map(|(n, fig)| (format!("gantt_{n}"), fig))
+        .collect();
+    // Charts are independent: render them in parallel, collected in order.
+    let mut charts: Vec<Chart> = lines
+        .par_iter()
+        .map(|(name, fig)| render(name, fig))
+        .collect::<Result<_, _>>()?;
+    let drawn: Vec<Chart> = gantts
+        .par_iter()
+        .map(|(name, fig)| render(name, fig))
+        .collect::<Result<_, _>>()?;
+    charts.extend(drawn);
     Ok(charts)
 }
 
