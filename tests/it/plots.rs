@@ -4,44 +4,14 @@
 
 use std::sync::OnceLock;
 
-use corosim::batch::{self, BatchOptions, TaskRows};
-use corosim::report::data::{RunData, RunFiles};
+use corosim::report::data::RunData;
 use corosim::report::plots::{self, Chart};
-use corosim::report::run_json::RunInfo;
-use corosim::report::{csv_out, series_csv};
-use corosim::scenario::Study;
 
-/// The `RunData` of a run of `scenario` (TOML text), read back from the
-/// files `corosim run` would write, produced in memory.
+use crate::support;
+
+/// The `RunData` of a run of `scenario` (TOML text).
 fn run_data(scenario: &str) -> RunData {
-    let study = Study::from_str(scenario, "test.toml").unwrap_or_else(|e| panic!("{e}"));
-    let options = BatchOptions {
-        jobs: Some(1),
-        task_rows: TaskRows::Never,
-        shard: None,
-        trace: false,
-    };
-    let result = batch::run(&study, &options).expect("run succeeds");
-    let command_line = vec!["corosim".to_string(), "run".to_string()];
-    let run_json = serde_json::to_string(&RunInfo::new(&study, &result, &command_line)).unwrap();
-    let text = |write: &dyn Fn(&mut Vec<u8>)| {
-        let mut out = Vec::new();
-        write(&mut out);
-        String::from_utf8(out).unwrap()
-    };
-    let cells = &result.cells;
-    let aggregate = text(&|o| csv_out::write_aggregate(o, &study, cells).unwrap());
-    let timeseries = text(&|o| series_csv::write_timeseries(o, &study, cells).unwrap());
-    let latency_cdf = text(&|o| series_csv::write_latency_cdf(o, &study, cells).unwrap());
-    let gantt = text(&|o| series_csv::write_gantt(o, &study, cells).unwrap());
-    RunData::parse(&RunFiles {
-        run_json: &run_json,
-        aggregate: &aggregate,
-        timeseries: &timeseries,
-        latency_cdf: &latency_cdf,
-        gantt: &gantt,
-    })
-    .unwrap()
+    support::run_data(scenario, "test.toml").0
 }
 
 /// Three policies (one label needing XML escapes), two classes, two CPUs, a

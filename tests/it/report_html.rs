@@ -12,11 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use corosim::batch::{self, BatchOptions, TaskRows};
-use corosim::report::data::{RunData, RunFiles};
-use corosim::report::run_json::RunInfo;
-use corosim::report::{csv_out, html, plots, series_csv};
-use corosim::scenario::Study;
+use corosim::report::{html, plots};
 
 /// Two classes, three policies, three replications, two sweep points; the
 /// labels carry characters that need escaping.
@@ -63,36 +59,7 @@ const BROWSER_LIMIT: Duration = Duration::from_secs(120);
 
 /// The report page of a real run of `SCENARIO`, and its number of charts.
 fn report() -> (String, usize) {
-    let study = Study::from_str(SCENARIO, "report.toml").unwrap_or_else(|e| panic!("{e}"));
-    let options = BatchOptions {
-        jobs: Some(1),
-        task_rows: TaskRows::Never,
-        shard: None,
-        trace: false,
-    };
-    let result = batch::run(&study, &options).expect("run succeeds");
-    let cells = &result.cells;
-    let write = |f: fn(&mut Vec<u8>, &Study, &[batch::Cell]) -> csv::Result<()>| {
-        let mut out = Vec::new();
-        f(&mut out, &study, cells).expect("CSV written");
-        String::from_utf8(out).expect("UTF-8")
-    };
-    let aggregate = write(|o, s, c| csv_out::write_aggregate(o, s, c));
-    let paired = write(|o, s, c| csv_out::write_paired(o, s, c));
-    let timeseries = write(|o, s, c| series_csv::write_timeseries(o, s, c));
-    let latency_cdf = write(|o, s, c| series_csv::write_latency_cdf(o, s, c));
-    let gantt = write(|o, s, c| series_csv::write_gantt(o, s, c));
-    let command_line = vec!["corosim".to_string(), "run".into(), "report.toml".into()];
-    let run_json = serde_json::to_string_pretty(&RunInfo::new(&study, &result, &command_line))
-        .expect("run.json");
-    let data = RunData::parse(&RunFiles {
-        run_json: &run_json,
-        aggregate: &aggregate,
-        timeseries: &timeseries,
-        latency_cdf: &latency_cdf,
-        gantt: &gantt,
-    })
-    .expect("the run's files read back");
+    let (data, paired) = crate::support::run_data(SCENARIO, "report.toml");
     let charts = plots::draw_all(&data).expect("charts drawn");
     (html::render(&data, &charts, Some(&paired)), charts.len())
 }

@@ -168,3 +168,41 @@ pub fn data_names_in(dir: &Path) -> Vec<String> {
         .filter(|n| !is_drawing(n))
         .collect()
 }
+
+/// The report data of a run of `scenario` (TOML text), read back from the
+/// files `corosim run` writes, produced in memory; and its `paired.csv`.
+pub fn run_data(scenario: &str, file: &str) -> (corosim::report::data::RunData, String) {
+    use corosim::report::data::{RunData, RunFiles};
+    use corosim::report::{run_json::RunInfo, series_csv};
+    let study = Study::from_str(scenario, file).unwrap_or_else(|e| panic!("{e}"));
+    let options = BatchOptions {
+        jobs: Some(1),
+        task_rows: TaskRows::Never,
+        shard: None,
+        trace: false,
+    };
+    let result = batch::run(&study, &options).expect("run succeeds");
+    let cells = &result.cells;
+    let write = |f: fn(&mut Vec<u8>, &Study, &[batch::Cell]) -> csv::Result<()>| {
+        let mut out = Vec::new();
+        f(&mut out, &study, cells).expect("CSV written");
+        String::from_utf8(out).expect("UTF-8")
+    };
+    let aggregate = write(|o, s, c| csv_out::write_aggregate(o, s, c));
+    let paired = write(|o, s, c| csv_out::write_paired(o, s, c));
+    let timeseries = write(|o, s, c| series_csv::write_timeseries(o, s, c));
+    let latency_cdf = write(|o, s, c| series_csv::write_latency_cdf(o, s, c));
+    let gantt = write(|o, s, c| series_csv::write_gantt(o, s, c));
+    let command_line = vec!["corosim".to_string(), "run".into(), file.into()];
+    let run_json = serde_json::to_string_pretty(&RunInfo::new(&study, &result, &command_line))
+        .expect("run.json");
+    let data = RunData::parse(&RunFiles {
+        run_json: &run_json,
+        aggregate: &aggregate,
+        timeseries: &timeseries,
+        latency_cdf: &latency_cdf,
+        gantt: &gantt,
+    })
+    .expect("the run's files read back");
+    (data, paired)
+}
