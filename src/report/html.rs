@@ -204,6 +204,20 @@ window.addEventListener("load", function () {
 "#;
 
 /// Escapes `text` for HTML text and attribute values.
+/// Opens a table row; the first row of a sweep point's group also opens the
+/// group and spans the point's value over the group's `len` rows.
+fn open_row(out: &mut String, first_of_point: bool, len: usize, sweep_value: &str) {
+    if first_of_point {
+        let _ = write!(
+            out,
+            "<tr class=\"group\"><td class=\"point\" rowspan=\"{len}\">{}</td>",
+            escape(sweep_value)
+        );
+    } else {
+        out.push_str("<tr>");
+    }
+}
+
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -426,24 +440,7 @@ fn metrics_table(out: &mut String, data: &RunData, rows: &[&AggregateRow], class
     let groups: Vec<&[&AggregateRow]> = rows.chunk_by(|a, b| a.point == b.point).collect();
     for group in groups {
         for (i, row) in group.iter().enumerate() {
-            let first = i == 0;
-            let _ = write!(
-                out,
-                "<tr{}>",
-                if first && swept {
-                    " class=\"group\""
-                } else {
-                    ""
-                }
-            );
-            if swept && first {
-                let _ = write!(
-                    out,
-                    "<td class=\"point\" rowspan=\"{}\">{}</td>",
-                    group.len(),
-                    escape(&row.sweep_value)
-                );
-            }
+            open_row(out, i == 0 && swept, group.len(), &row.sweep_value);
             let _ = write!(out, "<th scope=\"row\">{}</th>", escape(&row.policy));
             if class_column {
                 let _ = write!(out, "<td>{}</td>", escape(&row.class));
@@ -649,24 +646,7 @@ fn paired_section(out: &mut String, data: &RunData, paired: &str) {
         .collect();
     for group in groups {
         for (i, pair) in group.iter().enumerate() {
-            let first = i == 0;
-            let _ = write!(
-                out,
-                "<tr{}>",
-                if first && swept {
-                    " class=\"group\""
-                } else {
-                    ""
-                }
-            );
-            if swept && first {
-                let _ = write!(
-                    out,
-                    "<td class=\"point\" rowspan=\"{}\">{}</td>",
-                    group.len(),
-                    escape(&pair.sweep_value)
-                );
-            }
+            open_row(out, i == 0 && swept, group.len(), &pair.sweep_value);
             let _ = write!(
                 out,
                 "<th scope=\"row\">{} vs {}</th>",
