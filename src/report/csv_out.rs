@@ -147,24 +147,27 @@ pub fn write_aggregate<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::
     Ok(())
 }
 
+/// `paired.csv` columns.
+pub const PAIRED_COLUMNS: [&str; 10] = [
+    "point",
+    "sweep_value",
+    "class",
+    "policy_a",
+    "policy_b",
+    "metric",
+    "replications",
+    "mean_difference",
+    "ci95",
+    "significant",
+];
+
 /// Writes `paired.csv`: for every point, class and pair of policies, the mean
 /// difference (first minus second) of each metric over the replications they
 /// share, its 95% half-width, and whether the difference is significant (the
 /// interval excludes zero).
 pub fn write_paired<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "point",
-        "sweep_value",
-        "class",
-        "policy_a",
-        "policy_b",
-        "metric",
-        "replications",
-        "mean_difference",
-        "ci95",
-        "significant",
-    ])?;
+    w.write_record(PAIRED_COLUMNS)?;
     for row in aggregate::paired(cells) {
         let point = &study.points[row.point];
         let Estimate {

@@ -531,19 +531,7 @@ fn read_paired(text: &str) -> Result<Vec<Pair>, String> {
         mean,
         ci,
         significant,
-    ] = [
-        "point",
-        "sweep_value",
-        "class",
-        "policy_a",
-        "policy_b",
-        "metric",
-        "replications",
-        "mean_difference",
-        "ci95",
-        "significant",
-    ]
-    .map(column);
+    ] = crate::report::csv_out::PAIRED_COLUMNS.map(column);
     let (point, sweep, class, a, b, metric, reps, mean, ci, significant) = (
         point?,
         sweep?,
