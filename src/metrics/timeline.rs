@@ -36,6 +36,8 @@ pub struct Series {
     width: u64,
     cpus: u32,
     windows: Vec<TimeWindow>,
+    /// The window `last` falls in.
+    current: usize,
     last: SimTime,
     ready: usize,
     busy: u32,
@@ -49,6 +51,7 @@ impl Series {
             width,
             cpus,
             windows: Vec::new(),
+            current: 0,
             last: SimTime::ZERO,
             ready: 0,
             busy: 0,
@@ -69,28 +72,40 @@ impl Series {
         &mut self.windows[i]
     }
 
-    /// Credits the current state over `[last, now)`.
+    /// Credits the current state over `[last, now)`. While the run goes on,
+    /// `ready_mean` and `busy_mean` hold integrals over time (in ns); `finish`
+    /// turns them into averages. Time only moves forward, so the window in
+    /// progress is followed without dividing.
     fn advance(&mut self, now: SimTime) {
-        let mut t = self.last.as_nanos();
         let end = now.as_nanos();
+        let mut t = self.last.as_nanos();
+        let (ready, busy) = (self.ready as f64, f64::from(self.busy));
         while t < end {
-            let i = (t / self.width) as usize;
-            let stop = end.min((i as u64 + 1) * self.width);
-            let share = (stop - t) as f64 / self.width as f64;
-            let (ready, busy) = (self.ready as f64, f64::from(self.busy));
-            let w = self.window(i);
-            w.ready_mean += ready * share;
-            w.busy_mean += busy * share;
+            let window_end = (self.current as u64 + 1) * self.width;
+            let stop = end.min(window_end);
+            let span = (stop - t) as f64;
+            let current = self.current;
+            let w = self.window(current);
+            w.ready_mean += ready * span;
+            w.busy_mean += busy * span;
             t = stop;
+            if stop == window_end {
+                self.current += 1;
+            }
         }
         self.last = self.last.max(now);
     }
 
     /// The state at the end of an instant.
     pub fn instant(&mut self, now: SimTime, ready: usize, idle: u32) {
+        let busy = self.cpus.saturating_sub(idle);
+        if (ready, busy) == (self.ready, self.busy) {
+            // The state goes on: it is credited when it next changes.
+            return;
+        }
         self.advance(now);
         self.ready = ready;
-        self.busy = self.cpus.saturating_sub(idle);
+        self.busy = busy;
     }
 
     /// A task finished.
@@ -104,14 +119,14 @@ impl Series {
     /// The windows up to the end of the run (the last one cut there).
     pub fn finish(mut self, end: SimTime) -> Vec<TimeWindow> {
         self.advance(end);
-        if let Some(last) = self.windows.last_mut() {
-            if end > last.start && end < last.end {
-                // A partial last window: averages over the time it covers.
-                let covered = (end - last.start).as_nanos() as f64 / self.width as f64;
-                last.ready_mean /= covered;
-                last.busy_mean /= covered;
-                last.end = end;
+        for w in &mut self.windows {
+            // The last window may end with the run, before its full width.
+            if end > w.start && end < w.end {
+                w.end = end;
             }
+            let covered = (w.end - w.start).as_nanos().max(1) as f64;
+            w.ready_mean /= covered;
+            w.busy_mean /= covered;
         }
         self.windows
     }
