@@ -89,6 +89,17 @@ fn set(table: &mut dyn TableLike, path: &[String], value: Value) -> Result<(), S
     if let Some(array) = item.as_array_of_tables_mut() {
         let (selector, rest) = rest.split_first().expect("checked above");
         let names: Vec<String> = array.iter().map(|t| describe(t)).collect();
+        let matching = array
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| matches(*t, selector, *i))
+            .count();
+        if matching > 1 {
+            return Err(format!(
+                "{matching} [[{key}]] tables match `{selector}` (there are: {}); name one by its label or its index, like {key}.0",
+                names.join(", ")
+            ));
+        }
         let found = array
             .iter_mut()
             .enumerate()
@@ -226,6 +237,19 @@ program = [ { compute = "1ms" } ]
                 .unwrap()
                 .contains("quantum = \"3ms\"")
         );
+    }
+
+    #[test]
+    fn an_ambiguous_selector_is_refused() {
+        let two = format!("{DOC}\n[[policy]]\nkind = \"round-robin\"\nquantum = \"5ms\"\n");
+        let o: Override = "policy.round-robin.quantum=1ms".parse().unwrap();
+        let err = apply(&two, &[o]).unwrap_err();
+        assert!(
+            err.contains("2 [[policy]] tables match `round-robin`"),
+            "{err}"
+        );
+        let by_label: Override = "policy.rr.quantum=1ms".parse().unwrap();
+        assert!(apply(&two, &[by_label]).is_ok());
     }
 
     #[test]
