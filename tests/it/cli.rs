@@ -725,3 +725,31 @@ program = [ { compute = "5ms" } ]
         .count();
     assert_eq!(slices, 15);
 }
+
+/// The scenarios shipped in `scenarios/` stay valid as the format evolves.
+#[test]
+fn every_bundled_scenario_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let study = corosim::scenario::Study::load(&path, &[], None)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            for point in &study.points {
+                assert!(
+                    point.scenario.warnings().is_empty(),
+                    "{}: {:?}",
+                    path.display(),
+                    point.scenario.warnings()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 8,
+        "only {checked} scenarios found in {}",
+        dir.display()
+    );
+}
