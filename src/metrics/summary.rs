@@ -291,7 +291,12 @@ impl SummaryRecorder {
     pub fn latency_cdf(&mut self) -> Vec<f64> {
         CDF_QUANTILES
             .iter()
-            .filter_map(|q| self.all.latency.quantile(*q).map(|ns| ns as f64 / 1e9))
+            .filter_map(|q| {
+                self.all_mut()
+                    .latency
+                    .quantile(*q)
+                    .map(|ns| ns as f64 / 1e9)
+            })
             .collect()
     }
 
@@ -308,15 +313,30 @@ impl SummaryRecorder {
                 acc.summarise(busy, cpus, &window, stats)
             })
             .collect();
-        out.push(self.all.summarise(total_busy, cpus, &window, stats));
+        let all = match out.as_slice() {
+            [only] => only.clone(),
+            _ => self.all.summarise(total_busy, cpus, &window, stats),
+        };
+        out.push(all);
         out
+    }
+
+    /// What `*` accumulates: with a single class, that class itself (so
+    /// nothing is accumulated twice).
+    fn all_mut(&mut self) -> &mut Accumulator {
+        match self.classes.as_mut_slice() {
+            [only] => only,
+            _ => &mut self.all,
+        }
     }
 }
 
 impl Recorder for SummaryRecorder {
     fn task_finished(&mut self, record: &TaskRecord) {
         self.classes[record.class.0 as usize].add(record, &self.window);
-        self.all.add(record, &self.window);
+        if self.classes.len() > 1 {
+            self.all.add(record, &self.window);
+        }
         if !self.overflowed && self.keep_limit > 0 {
             if self.kept.len() < self.keep_limit {
                 self.kept.push(*record);
@@ -325,5 +345,65 @@ impl Recorder for SummaryRecorder {
                 self.kept = Vec::new();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::ClassId;
+    use crate::time::SimDuration;
+
+    fn record(class: u32, index: u64, arrival_ms: u64, finish_ms: u64) -> TaskRecord {
+        TaskRecord {
+            class: ClassId(class),
+            index,
+            arrival: SimTime(arrival_ms * 1_000_000),
+            start: Some(SimTime(arrival_ms * 1_000_000)),
+            finish: Some(SimTime(finish_ms * 1_000_000)),
+            cpu: SimDuration::from_millis(1),
+            suspended: SimDuration::ZERO,
+            preemptions: 0,
+            switches: 1,
+            migrations: 0,
+            deadline: None,
+            weight: 1.0,
+        }
+    }
+
+    fn summaries(classes: usize, records: &[TaskRecord]) -> Vec<ClassSummary> {
+        let window = Window {
+            warmup: SimTime::ZERO,
+            horizon: SimTime(100_000_000),
+        };
+        let mut r = SummaryRecorder::new(classes, window, 0);
+        for rec in records {
+            r.task_finished(rec);
+        }
+        let stats = RunStats {
+            busy_ns_by_class: vec![1e6; classes],
+            ..RunStats::default()
+        };
+        r.summaries(&stats, 1)
+    }
+
+    #[test]
+    fn the_all_classes_row_sums_every_class() {
+        let s = summaries(
+            2,
+            &[record(0, 0, 0, 2), record(1, 0, 1, 5), record(0, 1, 3, 4)],
+        );
+        assert_eq!((s[0].completed, s[1].completed, s[2].completed), (2, 1, 3));
+        assert_eq!(s[2].latency_max_s, Some(0.004));
+        assert_eq!(s[2].latency_mean_s, Some((2.0 + 4.0 + 1.0) / 3.0 / 1e3));
+        assert_eq!(s[2].cpu_utilization, 2e6 / 1e8);
+    }
+
+    #[test]
+    fn with_one_class_the_all_classes_row_is_that_class() {
+        let s = summaries(1, &[record(0, 0, 0, 2), record(0, 1, 3, 4)]);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0], s[1]);
+        assert_eq!(s[1].completed, 2);
     }
 }
