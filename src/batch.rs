@@ -17,6 +17,7 @@ use crate::metrics::run::RunRecorder;
 use crate::metrics::summary::{ClassSummary, Window};
 use crate::metrics::timeline::{TimeWindow, Timeline};
 use crate::scenario::{Scenario, Study};
+use crate::task::program::Programs;
 
 /// The task rows a run keeps by default (SPEC: `tasks.csv` is written by
 /// default when a run has at most this many rows).
@@ -222,6 +223,8 @@ pub fn run_with(
         TaskRows::Auto => DEFAULT_TASK_ROWS,
         TaskRows::Always => usize::MAX,
     };
+    // Programs are compiled once per point, not once per run.
+    let programs: Vec<Programs> = study.points.iter().map(|p| p.scenario.compile()).collect();
     let mine: Vec<CellKey> = plan(study)
         .into_iter()
         .enumerate()
@@ -242,10 +245,12 @@ pub fn run_with(
             _ => None,
         };
         let cell =
-            run_cell(scenario, *key, keep, capture).map_err(|source| BatchError::Simulation {
-                key: *key,
-                label: scenario.policies[key.policy].label.clone(),
-                source,
+            run_cell(scenario, &programs[key.point], *key, keep, capture).map_err(|source| {
+                BatchError::Simulation {
+                    key: *key,
+                    label: scenario.policies[key.policy].label.clone(),
+                    source,
+                }
             })?;
         if let Some(s) = store {
             s.save(&cell).map_err(BatchError::Store)?;
@@ -284,10 +289,12 @@ pub fn run_with(
     })
 }
 
-/// Runs one cell: `scenario`'s policy and replication of `key`, keeping up
-/// to `keep` task records and capturing up to `capture` timeline segments.
+/// Runs one cell: `scenario`'s policy and replication of `key` with the
+/// scenario's compiled `programs`, keeping up to `keep` task records and
+/// capturing up to `capture` timeline segments.
 fn run_cell(
     scenario: &Scenario,
+    programs: &Programs,
     key: CellKey,
     keep: usize,
     capture: Option<usize>,
@@ -299,8 +306,7 @@ fn run_cell(
     };
     let mut recorder = RunRecorder::new(config.classes.len(), window, config.cpus, keep, capture);
     let scheduler = scenario.policies[key.policy].build(config.cpus, config.seed);
-    let programs = scenario.compile();
-    let stats = engine::run(&config, &programs, scheduler, &mut recorder)?;
+    let stats = engine::run(&config, programs, scheduler, &mut recorder)?;
     let out = recorder.finish(&stats, config.cpus);
     let mut tasks = if keep == 0 { None } else { out.tasks };
     if let Some(t) = tasks.as_mut() {

@@ -77,16 +77,6 @@ pub enum Dist {
 }
 
 impl Dist {
-    /// A constant distribution.
-    pub const fn constant(d: SimDuration) -> Self {
-        Dist::Const(d)
-    }
-
-    /// True when every draw is the same value (nothing is drawn from a stream).
-    pub fn is_constant(&self) -> bool {
-        matches!(self, Dist::Const(_))
-    }
-
     /// Checks the parameters, saying what was expected.
     pub fn validate(&self) -> Result<(), String> {
         let positive = |what: &str, d: SimDuration| {

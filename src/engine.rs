@@ -124,14 +124,10 @@ enum CpuState {
     Idle,
     /// Switching to `task`; it starts computing at the phase's end.
     Switching,
-    /// Computing since `since`.
-    Running {
-        since: SimTime,
-    },
-    /// Held by a cooperative block since `since`.
-    Blocked {
-        since: SimTime,
-    },
+    /// Computing since the phase started.
+    Running,
+    /// Held by a cooperative block since the phase started.
+    Blocked,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -145,6 +141,7 @@ struct Cpu {
     slice_left: Option<SimDuration>,
     /// CPU time the current task has had in this dispatch.
     ran: SimDuration,
+    /// When the current state began.
     phase_start: SimTime,
     /// A task whose quantum just ended here: a preemption if another task
     /// takes the CPU.
@@ -190,7 +187,6 @@ struct Fluid {
     generation: u64,
     /// The generation the pending completion event was scheduled for.
     scheduled: u64,
-    demands: Vec<SimDuration>,
     /// Tasks of each class in the sharing set, for per-class utilisation.
     class_counts: Vec<u32>,
 }
@@ -266,7 +262,6 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     share: ProcessorSharing::new(config.cpus),
                     generation: 0,
                     scheduled: u64::MAX,
-                    demands: Vec::new(),
                     class_counts: vec![0; config.classes.len()],
                 }),
                 true,
@@ -804,8 +799,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     /// Ends the CPU's current phase now, crediting computed time.
     fn settle(&mut self, cpu: usize) {
         let c = self.cpus[cpu];
+        let since = c.phase_start;
         match c.state {
-            CpuState::Running { since } => {
+            CpuState::Running => {
                 let ran = self.now - since;
                 let slot = self.slot_mut(c.task);
                 slot.remaining = slot.remaining - ran;
@@ -817,8 +813,8 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 self.add_busy(since, self.now, 1.0, class);
                 self.emit_segment(cpu, since, SegmentKind::Compute);
             }
-            CpuState::Switching => self.emit_segment(cpu, c.phase_start, SegmentKind::Switch),
-            CpuState::Blocked { since } => {
+            CpuState::Switching => self.emit_segment(cpu, since, SegmentKind::Switch),
+            CpuState::Blocked => {
                 let now = self.now;
                 self.slot_mut(c.task).suspended += now - since;
                 self.emit_segment(cpu, since, SegmentKind::Blocked);
@@ -895,7 +891,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     }
                     left => {
                         let stretch = left.map_or(remaining, |l| l.min(remaining));
-                        c.state = CpuState::Running { since: self.now };
+                        c.state = CpuState::Running;
                         c.phase_start = self.now;
                         let epoch = c.epoch;
                         self.events.push(
@@ -910,7 +906,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             }
             Exec::Block(d) => {
                 let c = &mut self.cpus[cpu];
-                c.state = CpuState::Blocked { since: self.now };
+                c.state = CpuState::Blocked;
                 c.phase_start = self.now;
                 let epoch = c.epoch;
                 self.events.push(
@@ -940,7 +936,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     fn cpu_phase_ended(&mut self, cpu: usize) -> Result<(), SimError> {
         let state = self.cpus[cpu].state;
         self.settle(cpu);
-        if let CpuState::Blocked { .. } = state {
+        if state == CpuState::Blocked {
             let id = self.cpus[cpu].task;
             self.advance(id);
         }
@@ -1064,9 +1060,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         running.clear();
         for (i, c) in self.cpus.iter().enumerate() {
             let computed = match c.state {
-                CpuState::Running { since } => self.now - since,
+                CpuState::Running => self.now - c.phase_start,
                 CpuState::Switching => SimDuration::ZERO,
-                CpuState::Idle | CpuState::Blocked { .. } => continue,
+                CpuState::Idle | CpuState::Blocked => continue,
             };
             let mut task = self.ready_view(c.task);
             task.burst = task.burst - computed;
@@ -1141,10 +1137,6 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             };
             let fluid = self.fluid_mut();
             fluid.class_counts[class.0 as usize] += 1;
-            if fluid.demands.len() <= id.index() {
-                fluid.demands.resize(id.index() + 1, SimDuration::ZERO);
-            }
-            fluid.demands[id.index()] = remaining;
             fluid.share.join(id, remaining, seq);
             fluid.generation += 1;
         }
@@ -1155,11 +1147,12 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         self.fluid_advance();
         self.fluid_mut().generation += 1;
         while let Some(id) = self.fluid_mut().share.pop_finished() {
-            let demand = self.fluid_mut().demands[id.index()];
             let class = self.slot(id).class;
             self.fluid_mut().class_counts[class.0 as usize] -= 1;
+            // Sharing never interrupts a burst: its remaining time is still
+            // the demand it joined with, all of it computed now.
             let slot = self.slot_mut(id);
-            slot.cpu += demand;
+            slot.cpu += slot.remaining;
             slot.remaining = SimDuration::ZERO;
             self.advance(id);
             // It keeps its place: the rest of its program runs at this instant.

@@ -69,11 +69,6 @@ impl Samples {
         (self.count > 0).then_some(self.max)
     }
 
-    /// Exact sum.
-    pub fn sum(&self) -> u128 {
-        self.sum
-    }
-
     /// The `q`-quantile by the nearest-rank method: the smallest value with at
     /// least a fraction `q` of the values at or below it.
     pub fn quantile(&mut self, q: f64) -> Option<u64> {
