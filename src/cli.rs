@@ -176,9 +176,14 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
         .collect::<Result<_, _>>()?;
     let mut loaded = Vec::new();
     for path in &args.scenarios {
-        let study = Study::load(path, &overrides, args.seed)?;
-        let scenario_text = std::fs::read_to_string(path)
-            .map_err(|e| Invalid(format!("error: {}: {e}", path.display())))?;
+        // Read once: the plan keeps exactly the text the study was built from.
+        let scenario_text = std::fs::read_to_string(path).map_err(|e| {
+            Invalid(format!(
+                "error: {}: cannot read the scenario: {e}",
+                path.display()
+            ))
+        })?;
+        let study = Study::from_text_at(&scenario_text, path, &overrides, args.seed)?;
         let plan = Plan {
             corosim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario_file: path.clone(),
