@@ -3,6 +3,7 @@
 mod batch;
 mod cli;
 mod every_policy;
+mod golden;
 mod plots;
 mod references;
 mod report_html;
