@@ -66,7 +66,7 @@ fn engine(c: &mut Criterion) {
         let params: String = p
             .params
             .iter()
-            .filter(|param| param.default == "required")
+            .filter(|param| param.required)
             .map(|param| format!("{} = {}\n", param.name, param.example))
             .collect();
         let text = MM1.replace("{kind}", p.kind).replace("{params}", &params);

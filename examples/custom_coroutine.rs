@@ -16,7 +16,7 @@ use corosim::dist::Dist;
 use corosim::engine;
 use corosim::metrics::summary::{SummaryRecorder, Window};
 use corosim::model::{Arrival, ClassSpec, SimConfig};
-use corosim::policy::{PolicyConfig, Queues};
+use corosim::policy::{PolicyConfig, Queues, fifo, processor_sharing};
 use corosim::task::{ClassId, Cx, Request, Workload};
 use corosim::time::{SimDuration, SimTime};
 use rand::RngExt;
@@ -115,16 +115,16 @@ fn main() {
         "policy", "requests", "mean (ms)", "p99 (ms)"
     );
     for policy in [
-        PolicyConfig::Fifo {
-            preempt_after: None,
-        },
-        PolicyConfig::Ps,
+        PolicyConfig::Fifo(fifo::Config::default()),
+        PolicyConfig::Ps(processor_sharing::Config {}),
     ] {
         let mut recorder = SummaryRecorder::new(1, window, 0);
         let stats = engine::run(
             &config,
             &service,
-            policy.build(config.cpus, config.seed, Queues::Global),
+            policy
+                .build(config.cpus, config.seed, Queues::Global)
+                .expect("valid policy"),
             &mut recorder,
         )
         .expect("valid workload");

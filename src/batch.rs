@@ -16,6 +16,7 @@ use crate::metrics::TaskRecord;
 use crate::metrics::run::RunRecorder;
 use crate::metrics::summary::{ClassSummary, Window};
 use crate::metrics::timeline::{TimeWindow, Timeline};
+use crate::policy::ConfigError;
 use crate::scenario::{Scenario, Study};
 use crate::task::program::Programs;
 
@@ -137,11 +138,22 @@ pub enum BatchError {
         /// Its policy's label.
         label: String,
         /// What happened.
-        source: SimError,
+        source: RunError,
     },
     /// The cell store could not keep a cell.
     #[error("keeping a finished run: {0}")]
     Store(String),
+}
+
+/// Why one run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Its policy configuration cannot be built.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The engine stopped with an error.
+    #[error(transparent)]
+    Sim(#[from] SimError),
 }
 
 /// The cells of a batch, in (point, policy, replication) order.
@@ -298,14 +310,14 @@ fn run_cell(
     key: CellKey,
     keep: usize,
     capture: Option<usize>,
-) -> Result<Cell, SimError> {
+) -> Result<Cell, RunError> {
     let config = scenario.sim_config(key.replication);
     let window = Window {
         warmup: config.warmup,
         horizon: config.horizon,
     };
     let mut recorder = RunRecorder::new(config.classes.len(), window, config.cpus, keep, capture);
-    let scheduler = scenario.policies[key.policy].build(config.cpus, config.seed);
+    let scheduler = scenario.policies[key.policy].build(config.cpus, config.seed)?;
     let stats = engine::run(&config, programs, scheduler, &mut recorder)?;
     let out = recorder.finish(&stats, config.cpus);
     let mut tasks = if keep == 0 { None } else { out.tasks };

@@ -235,11 +235,12 @@ fn print_policies() {
             "cooperative"
         };
         println!("{:<14} {:<12} {}", p.kind, kind, p.models);
-        for param in p.params {
+        let defaults = corosim::policy::param_defaults(p.kind).unwrap_or_default();
+        for (param, default) in p.params.iter().zip(defaults) {
             println!("    {}: {}", param.name, param.meaning);
             println!(
-                "        default {}; e.g. {} = {}",
-                param.default, param.name, param.example
+                "        default {default}; e.g. {} = {}",
+                param.name, param.example
             );
         }
     }

@@ -13,6 +13,7 @@ mod config;
 pub mod edf;
 pub mod fifo;
 pub mod keyed;
+mod kind;
 pub mod lifo;
 pub mod lottery;
 pub mod mlfq;
@@ -31,7 +32,8 @@ use std::any::Any;
 use crate::task::ClassId;
 use crate::time::{SimDuration, SimTime};
 
-pub use config::{PolicyConfig, Queues, Scheduler};
+pub use config::{ConfigError, Queues, Scheduler};
+pub use kind::{ParamError, ParamInfo, PolicyInfo, PolicyKind, one_or_many};
 pub use processor_sharing::ProcessorSharing;
 
 /// A task's slot in the engine; stable while the task lives, reused after it
@@ -198,59 +200,97 @@ pub trait Policy: Send {
     }
 }
 
-/// A parameter a policy takes, for `corosim policies`.
-#[derive(Clone, Copy, Debug)]
-pub struct ParamInfo {
-    /// Its key in the `[[policy]]` table.
-    pub name: &'static str,
-    /// Its default, or "required".
-    pub default: &'static str,
-    /// A typical value, as TOML, for examples and the every-policy test suite.
-    pub example: &'static str,
-    /// What it means.
-    pub meaning: &'static str,
+/// The list of built-in policies: one line each, `Variant => module::Config`,
+/// in the order `corosim policies` lists them (cooperative first, then
+/// preemptive). From it come the typed configuration enum [`PolicyConfig`]
+/// and [`POLICIES`]; the scenario reader, the every-policy suite, the benchmark
+/// and `corosim policies` all follow them.
+macro_rules! policy_list {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident::Config,)+) => {
+        /// The built-in policies with their parameters, as `[[policy]]` tables
+        /// select them. Each variant's parameters are documented in the
+        /// policy's own file.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum PolicyConfig {
+            $($(#[$doc])* $variant($module::Config),)+
+        }
+
+        /// Every built-in policy, in the order `corosim policies` lists them.
+        pub const POLICIES: &[PolicyInfo] = &[
+            $(<$module::Config as PolicyKind>::INFO,)+
+        ];
+
+        impl PolicyConfig {
+            /// The variant as the kind-independent interface.
+            fn as_kind(&self) -> &dyn kind::AnyKind {
+                match self {
+                    $(PolicyConfig::$variant(c) => c,)+
+                }
+            }
+
+            /// Reads the parameters of a `kind` policy (`None`: no such kind).
+            fn deserialize_kind<'de, D: serde::Deserializer<'de>>(
+                kind: &str,
+                params: D,
+            ) -> Option<Result<PolicyConfig, D::Error>> {
+                use serde::Deserialize;
+                $(if kind == <$module::Config as PolicyKind>::INFO.kind {
+                    return Some($module::Config::deserialize(params).map(PolicyConfig::$variant));
+                })+
+                None
+            }
+
+            /// Each parameter's default as `corosim policies` prints it.
+            fn defaults_of(kind: &str) -> Option<Vec<String>> {
+                $(if kind == <$module::Config as PolicyKind>::INFO.kind {
+                    return Some(kind::param_defaults::<$module::Config>());
+                })+
+                None
+            }
+        }
+    };
 }
 
-/// A policy kind, for `corosim policies` and validation.
-#[derive(Clone, Copy, Debug)]
-pub struct PolicyInfo {
-    /// The `kind` string.
-    pub kind: &'static str,
-    /// Whether it slices or preempts.
-    pub preemptive: bool,
-    /// Whether it never leaves a CPU idle while a task is ready (with a global
-    /// queue).
-    pub work_conserving: bool,
-    /// Whether it is per-CPU by nature (`queues` does not apply).
-    pub per_cpu_by_nature: bool,
-    /// What it models.
-    pub models: &'static str,
-    /// Its parameters.
-    pub params: &'static [ParamInfo],
+policy_list! {
+    /// The asyncio event loop.
+    Fifo => fifo::Config,
+    /// Last come, first served, cooperative.
+    Lifo => lifo::Config,
+    /// Non-preemptive fixed priorities (class `priority`).
+    Priority => priority::Config,
+    /// Shortest next CPU burst first, non-preemptive.
+    Sjf => sjf::Config,
+    /// tokio's multi-thread runtime.
+    WorkStealing => work_stealing::Config,
+    /// Time slicing.
+    RoundRobin => round_robin::Config,
+    /// Fixed priorities, round robin within a level.
+    PriorityRr => priority_rr::Config,
+    /// Shortest remaining time first.
+    Srtf => srtf::Config,
+    /// OSTEP's multi-level feedback queue.
+    Mlfq => mlfq::Config,
+    /// Linux's completely fair scheduler.
+    Cfs => cfs::Config,
+    /// Stride scheduling.
+    Stride => stride::Config,
+    /// Lottery scheduling.
+    Lottery => lottery::Config,
+    /// Earliest deadline first.
+    Edf => edf::Config,
+    /// Ideal processor sharing.
+    Ps => processor_sharing::Config,
 }
-
-/// Every built-in policy, in the order `corosim policies` lists them:
-/// cooperative first, then preemptive.
-pub const POLICIES: &[PolicyInfo] = &[
-    fifo::INFO,
-    lifo::INFO,
-    priority::INFO,
-    sjf::INFO,
-    work_stealing::INFO,
-    round_robin::INFO,
-    priority_rr::INFO,
-    srtf::INFO,
-    mlfq::INFO,
-    cfs::INFO,
-    stride::INFO,
-    lottery::INFO,
-    edf::INFO,
-    processor_sharing::INFO,
-];
 
 /// The description of `kind`, if it is a built-in policy.
 pub fn info(kind: &str) -> Option<&'static PolicyInfo> {
     POLICIES.iter().find(|p| p.kind == kind)
+}
+
+/// Each parameter of `kind` with its default as `corosim policies` prints it
+/// (`required`, the value, or `none`), in [`PolicyInfo::params`] order.
+pub fn param_defaults(kind: &str) -> Option<Vec<String>> {
+    PolicyConfig::defaults_of(kind)
 }
 
 #[cfg(test)]

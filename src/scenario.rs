@@ -5,6 +5,7 @@
 
 mod error;
 mod overrides;
+mod policies;
 mod schema;
 mod study;
 
@@ -16,12 +17,12 @@ use toml::Spanned;
 
 pub use error::ScenarioError;
 pub use overrides::Override;
-use schema::{PreemptAfter, RawArrival, RawPolicy, RawScenario, RawStep, RawTask};
+use schema::{RawArrival, RawScenario, RawStep, RawTask};
 pub use study::{Point, Study};
 
 use crate::dist::Dist;
 use crate::model::{Arrival, ClassSpec, DeviceSpec, SimConfig};
-use crate::policy::{self, PolicyConfig, Queues};
+use crate::policy::{PolicyConfig, Queues};
 use crate::rng;
 use crate::task::program::{Programs, Step};
 use crate::task::{ClassId, DeviceId, LockId};
@@ -41,7 +42,11 @@ pub struct LabeledPolicy {
 impl LabeledPolicy {
     /// A fresh scheduler for one run on `cpus` CPUs, seeded by the
     /// replication's `seed`.
-    pub fn build(&self, cpus: u32, seed: u64) -> crate::policy::Scheduler {
+    pub fn build(
+        &self,
+        cpus: u32,
+        seed: u64,
+    ) -> Result<crate::policy::Scheduler, crate::policy::ConfigError> {
         self.config.build(cpus, seed, self.queues)
     }
 }
@@ -229,18 +234,6 @@ impl Scenario {
             ));
         }
         out
-    }
-}
-
-/// One value per level from what a scenario gave: nothing (the default
-/// everywhere), one value (everywhere) or one per level; `Err` carries the
-/// length of a list that fits neither.
-fn per_level<T: Copy>(given: Option<Vec<T>>, default: T, levels: u32) -> Result<Vec<T>, usize> {
-    match given {
-        None => Ok(vec![default; levels as usize]),
-        Some(v) if v.len() == 1 => Ok(vec![v[0]; levels as usize]),
-        Some(v) if v.len() == levels as usize => Ok(v),
-        Some(v) => Err(v.len()),
     }
 }
 
@@ -538,255 +531,6 @@ impl Validator<'_> {
             locks,
             resolved: raw,
             point_note: None,
-        })
-    }
-
-    fn policies(&self, raw: &mut RawScenario) -> Result<Vec<LabeledPolicy>, ScenarioError> {
-        if raw.policy.is_empty() {
-            return Err(ScenarioError::general(
-                self.file,
-                "a scenario needs at least one [[policy]] (for example kind = \"fifo\"); `corosim policies` lists them",
-            ));
-        }
-        let mut out: Vec<LabeledPolicy> = Vec::new();
-        for p in &mut raw.policy {
-            let span = p.span();
-            let p = p.get_mut();
-            let kind = p.kind.get_ref().as_str();
-            let Some(info) = policy::info(kind) else {
-                let kinds: Vec<&str> = policy::POLICIES.iter().map(|p| p.kind).collect();
-                return Err(self.err(
-                    p.kind.span(),
-                    format!(
-                        "unknown policy `{kind}`; expected one of: {}",
-                        kinds.join(", ")
-                    ),
-                ));
-            };
-            let takes_queues = !info.per_cpu_by_nature && kind != "ps";
-            let accepts = |name: &str| {
-                info.params.iter().any(|param| param.name == name)
-                    || (name == "queues" && takes_queues)
-            };
-            for (name, span) in p.given() {
-                if !accepts(name) {
-                    let mut takes: Vec<&str> = info.params.iter().map(|p| p.name).collect();
-                    if takes_queues {
-                        takes.push("queues");
-                    }
-                    let takes = if takes.is_empty() {
-                        "no parameters".to_string()
-                    } else {
-                        takes.join(", ")
-                    };
-                    return Err(self.err(
-                        span,
-                        format!("`{name}` is not a parameter of {kind} (it takes: {takes})"),
-                    ));
-                }
-            }
-            let config = self.policy_config(p, kind, span)?;
-            let queues = match &p.queues {
-                None => Queues::Global,
-                Some(q) => match q.get_ref().as_str() {
-                    "global" => Queues::Global,
-                    "per-cpu" => Queues::PerCpu,
-                    other => {
-                        return Err(self.err(
-                            q.span(),
-                            format!("unknown queues `{other}`; expected \"global\" or \"per-cpu\""),
-                        ));
-                    }
-                },
-            };
-            let label = match &p.label {
-                Some(l) if l.get_ref().trim().is_empty() => {
-                    return Err(self.err(l.span(), "a label cannot be empty"));
-                }
-                Some(l) => l.get_ref().clone(),
-                None => config.default_label(queues),
-            };
-            if out.iter().any(|o| o.label == label) {
-                let at = p.label.as_ref().map_or(p.kind.span(), |l| l.span());
-                return Err(self.err(
-                    at,
-                    format!("a second policy labelled `{label}`; give one a different `label`"),
-                ));
-            }
-            p.label = Some(Spanned::new(0..0, label.clone()));
-            out.push(LabeledPolicy {
-                label,
-                config,
-                queues,
-            });
-        }
-        Ok(out)
-    }
-
-    /// The typed configuration of one `[[policy]]` of `kind`, defaults filled.
-    fn policy_config(
-        &self,
-        p: &RawPolicy,
-        kind: &str,
-        span: Range<usize>,
-    ) -> Result<PolicyConfig, ScenarioError> {
-        let positive = |d: &Spanned<SimDuration>, what: &str| {
-            if d.get_ref().is_zero() {
-                Err(self.err(d.span(), format!("{what} must be greater than zero")))
-            } else {
-                Ok(*d.get_ref())
-            }
-        };
-        let duration_or =
-            |d: &Option<Spanned<SimDuration>>, what: &str, default: SimDuration| match d {
-                Some(d) => positive(d, what),
-                None => Ok(default),
-            };
-        let at_least_one = |n: &Option<Spanned<u32>>, what: &str, default: u32| match n {
-            Some(n) if *n.get_ref() == 0 => {
-                Err(self.err(n.span(), format!("{what} must be at least 1")))
-            }
-            Some(n) => Ok(*n.get_ref()),
-            None => Ok(default),
-        };
-        Ok(match kind {
-            "fifo" => {
-                let preempt_after = match &p.preempt_after {
-                    None => None,
-                    Some(s) => match *s.get_ref() {
-                        PreemptAfter::Default(false) => None,
-                        PreemptAfter::Default(true) => Some(policy::fifo::GO_PREEMPT_AFTER),
-                        PreemptAfter::After(d) => {
-                            Some(positive(&Spanned::new(s.span(), d), "preempt_after")?)
-                        }
-                    },
-                };
-                PolicyConfig::Fifo { preempt_after }
-            }
-            "lifo" => PolicyConfig::Lifo,
-            "priority" => PolicyConfig::Priority,
-            "sjf" => PolicyConfig::Sjf,
-            "srtf" => PolicyConfig::Srtf,
-            "edf" => PolicyConfig::Edf,
-            "ps" => PolicyConfig::Ps,
-            "work-stealing" => PolicyConfig::WorkStealing {
-                budget: p
-                    .budget
-                    .as_ref()
-                    .map_or(policy::work_stealing::DEFAULT_BUDGET, |b| *b.get_ref()),
-                lifo_slot: p.lifo_slot.as_ref().is_none_or(|l| *l.get_ref()),
-                global_interval: at_least_one(
-                    &p.global_interval,
-                    "global_interval",
-                    policy::work_stealing::DEFAULT_GLOBAL_INTERVAL,
-                )?,
-            },
-            "round-robin" => {
-                let Some(q) = &p.quantum else {
-                    return Err(
-                        self.err(span, "round-robin needs a quantum, like quantum = \"10ms\"")
-                    );
-                };
-                PolicyConfig::RoundRobin {
-                    quantum: positive(q, "quantum")?,
-                }
-            }
-            "priority-rr" => PolicyConfig::PriorityRr {
-                quantum: duration_or(&p.quantum, "quantum", policy::priority_rr::DEFAULT_QUANTUM)?,
-            },
-            "stride" => PolicyConfig::Stride {
-                quantum: duration_or(&p.quantum, "quantum", policy::stride::DEFAULT_QUANTUM)?,
-            },
-            "lottery" => PolicyConfig::Lottery {
-                quantum: duration_or(&p.quantum, "quantum", policy::stride::DEFAULT_QUANTUM)?,
-            },
-            "cfs" => {
-                let config = PolicyConfig::Cfs {
-                    sched_latency: duration_or(
-                        &p.sched_latency,
-                        "sched_latency",
-                        policy::cfs::DEFAULT_SCHED_LATENCY,
-                    )?,
-                    min_granularity: duration_or(
-                        &p.min_granularity,
-                        "min_granularity",
-                        policy::cfs::DEFAULT_MIN_GRANULARITY,
-                    )?,
-                    wakeup_granularity: match &p.wakeup_granularity {
-                        Some(w) => *w.get_ref(),
-                        None => policy::cfs::DEFAULT_WAKEUP_GRANULARITY,
-                    },
-                };
-                if let PolicyConfig::Cfs {
-                    sched_latency,
-                    min_granularity,
-                    ..
-                } = &config
-                {
-                    if min_granularity > sched_latency {
-                        let at = p.min_granularity.as_ref().map_or(span, Spanned::span);
-                        return Err(self.err(at, "min_granularity must not exceed sched_latency"));
-                    }
-                }
-                config
-            }
-            "mlfq" => {
-                let levels_given = p.levels.as_ref().map(|l| *l.get_ref());
-                let quanta = p.quanta.as_ref().map(|q| q.get_ref().0.clone());
-                let allotment = p.allotment.as_ref().map(|a| a.get_ref().0.clone());
-                let levels = levels_given
-                    .or_else(|| {
-                        quanta
-                            .as_ref()
-                            .filter(|q| q.len() > 1)
-                            .map(|q| q.len() as u32)
-                    })
-                    .or_else(|| {
-                        allotment
-                            .as_ref()
-                            .filter(|a| a.len() > 1)
-                            .map(|a| a.len() as u32)
-                    })
-                    .unwrap_or(policy::mlfq::DEFAULT_LEVELS);
-                if levels == 0 {
-                    return Err(self.err(
-                        p.levels.as_ref().map_or(span, Spanned::span),
-                        "levels must be at least 1",
-                    ));
-                }
-                let wrong_length = |what: &str, given: usize, at: Option<Range<usize>>| {
-                    self.err(at.unwrap_or(span.clone()), format!(
-                        "{what} has {given} entries for {levels} levels: give one value, or one per level"
-                    ))
-                };
-                let quanta = per_level(quanta, policy::mlfq::DEFAULT_QUANTUM, levels)
-                    .map_err(|n| wrong_length("quanta", n, p.quanta.as_ref().map(Spanned::span)))?;
-                if quanta.iter().any(|q| q.is_zero()) {
-                    return Err(self.err(
-                        p.quanta.as_ref().map_or(span.clone(), Spanned::span),
-                        "every quantum must be greater than zero",
-                    ));
-                }
-                let allotment = per_level(allotment, 1, levels).map_err(|n| {
-                    wrong_length("allotment", n, p.allotment.as_ref().map(Spanned::span))
-                })?;
-                if allotment.contains(&0) {
-                    return Err(self.err(
-                        p.allotment.as_ref().map_or(span.clone(), Spanned::span),
-                        "every allotment must be at least 1",
-                    ));
-                }
-                let boost = match &p.boost {
-                    Some(b) => Some(positive(b, "boost")?),
-                    None => None,
-                };
-                PolicyConfig::Mlfq {
-                    quanta,
-                    allotment,
-                    boost,
-                }
-            }
-            other => unreachable!("`{other}` is listed in POLICIES but has no configuration"),
         })
     }
 

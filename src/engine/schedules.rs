@@ -30,27 +30,28 @@ fn migrations(records: &[TaskRecord]) -> Vec<u32> {
 }
 
 fn work_stealing(budget: u32, lifo_slot: bool) -> PolicyConfig {
-    PolicyConfig::WorkStealing {
+    PolicyConfig::WorkStealing(crate::policy::work_stealing::Config {
         budget,
         lifo_slot,
         global_interval: 61,
-    }
+    })
 }
 
 fn mlfq(quanta: &[u64], allotment: &[u32], boost: Option<u64>) -> PolicyConfig {
-    PolicyConfig::Mlfq {
+    PolicyConfig::Mlfq(crate::policy::mlfq::Config {
+        levels: None,
         quanta: quanta.iter().map(|&q| d(q)).collect(),
         allotment: allotment.to_vec(),
         boost: boost.map(d),
-    }
+    })
 }
 
 fn cfs() -> PolicyConfig {
-    PolicyConfig::Cfs {
+    PolicyConfig::Cfs(crate::policy::cfs::Config {
         sched_latency: d(6),
         min_granularity: SimDuration::from_micros(750),
         wakeup_granularity: d(1),
-    }
+    })
 }
 
 // ---- lifo ----
@@ -69,7 +70,7 @@ fn lifo_runs_the_newest_first() {
         .class(at("b", &[1]), vec![Step::Compute(ms(2))])
         .class(at("c", &[2]), vec![Step::Compute(ms(2))])
         .class(at("d", &[3]), vec![Step::Compute(ms(2))]);
-    let r = w.run(PolicyConfig::Lifo);
+    let r = w.run(PolicyConfig::Lifo(crate::policy::lifo::Config {}));
     assert_eq!(finishes(&r), vec![10, 16, 14, 12]);
     assert_eq!(waits(&r), vec![0, 13, 10, 7]);
 }
@@ -89,7 +90,7 @@ fn lifo_yield_resumes_at_once() {
             vec![Step::Compute(ms(2)), Step::Yield, Step::Compute(ms(2))],
         )
         .class(at("y", &[1]), vec![Step::Compute(ms(1))]);
-    let r = w.run(PolicyConfig::Lifo);
+    let r = w.run(PolicyConfig::Lifo(crate::policy::lifo::Config {}));
     assert_eq!(finishes(&r), vec![4, 5]);
     assert_eq!(switches(&r), vec![1, 1]);
 }
@@ -112,7 +113,7 @@ fn priority_is_not_preemptive_and_ties_go_by_ready_order() {
         .class(prio(at("b", &[2]), 1), vec![Step::Compute(ms(4))])
         .class(prio(at("c", &[1]), 2), vec![Step::Compute(ms(3))])
         .class(prio(at("d", &[3]), 1), vec![Step::Compute(ms(2))]);
-    let r = w.run(PolicyConfig::Priority);
+    let r = w.run(PolicyConfig::Priority(crate::policy::priority::Config {}));
     assert_eq!(finishes(&r), vec![10, 14, 19, 16]);
     assert_eq!(waits(&r), vec![0, 8, 15, 11]);
     assert_eq!(preemptions(&r), vec![0; 4]);
@@ -133,7 +134,7 @@ fn sjf_textbook() {
         .class(at_zero("p2", 1), vec![Step::Compute(ms(8))])
         .class(at_zero("p3", 1), vec![Step::Compute(ms(7))])
         .class(at_zero("p4", 1), vec![Step::Compute(ms(3))]);
-    let r = w.run(PolicyConfig::Sjf);
+    let r = w.run(PolicyConfig::Sjf(crate::policy::sjf::Config {}));
     assert_eq!(finishes(&r), vec![9, 24, 16, 3]);
     assert_eq!(waits(&r), vec![3, 16, 9, 0]);
 }
@@ -146,7 +147,7 @@ fn sjf_textbook() {
 /// ```
 #[test]
 fn sjf_does_not_preempt() {
-    let r = silberschatz_srtf().run(PolicyConfig::Sjf);
+    let r = silberschatz_srtf().run(PolicyConfig::Sjf(crate::policy::sjf::Config {}));
     assert_eq!(finishes(&r), vec![8, 12, 26, 17]);
     assert_eq!(waits(&r), vec![0, 7, 15, 9]);
     assert_eq!(preemptions(&r), vec![0; 4]);
@@ -171,7 +172,7 @@ fn silberschatz_srtf() -> World {
 /// Waits 9, 0, 15, 2 (mean 6.5).
 #[test]
 fn srtf_textbook() {
-    let r = silberschatz_srtf().run(PolicyConfig::Srtf);
+    let r = silberschatz_srtf().run(PolicyConfig::Srtf(crate::policy::srtf::Config {}));
     assert_eq!(finishes(&r), vec![17, 5, 26, 10]);
     assert_eq!(waits(&r), vec![9, 0, 15, 2]);
     assert_eq!(preemptions(&r), vec![1, 0, 0, 0]);
@@ -188,7 +189,7 @@ fn srtf_equal_remaining_time_does_not_preempt() {
     let w = World::new()
         .class(at("a", &[0]), vec![Step::Compute(ms(5))])
         .class(at("b", &[1]), vec![Step::Compute(ms(4))]);
-    let r = w.run(PolicyConfig::Srtf);
+    let r = w.run(PolicyConfig::Srtf(crate::policy::srtf::Config {}));
     assert_eq!(finishes(&r), vec![5, 9]);
     assert_eq!(preemptions(&r), vec![0, 0]);
 }
@@ -211,7 +212,9 @@ fn priority_rr_preempted_task_keeps_its_place_and_quantum() {
         .class(prio(at("a", &[0]), 1), vec![Step::Compute(ms(10))])
         .class(prio(at("b", &[0]), 1), vec![Step::Compute(ms(6))])
         .class(prio(at("h", &[5]), 0), vec![Step::Compute(ms(3))]);
-    let r = w.run(PolicyConfig::PriorityRr { quantum: d(4) });
+    let r = w.run(PolicyConfig::PriorityRr(
+        crate::policy::priority_rr::Config { quantum: d(4) },
+    ));
     assert_eq!(finishes(&r), vec![19, 17, 8]);
     assert_eq!(waits(&r), vec![9, 11, 0]);
     // A: quantum ends at 4 and 15 with B ready. B: displaced at 5, quantum
@@ -238,7 +241,7 @@ fn edf_earliest_deadline_preempts_and_a_miss_is_counted() {
         .class(due(at("b", &[2]), 6), vec![Step::Compute(ms(3))])
         .class(due(at("c", &[4]), 5), vec![Step::Compute(ms(5))])
         .class(at("d", &[0]), vec![Step::Compute(ms(1))]);
-    let r = w.run(PolicyConfig::Edf);
+    let r = w.run(PolicyConfig::Edf(crate::policy::edf::Config {}));
     assert_eq!(finishes(&r), vec![14, 5, 10, 15]);
     assert_eq!(
         r.iter()
@@ -479,7 +482,10 @@ fn stride_three_to_one() {
             with(at_zero("b", 1), |s| s.tickets = 100),
             vec![Step::Compute(ms(12))],
         );
-    let t = w.trace(PolicyConfig::Stride { quantum: d(3) }, Queues::Global);
+    let t = w.trace(
+        PolicyConfig::Stride(crate::policy::stride::Config { quantum: d(3) }),
+        Queues::Global,
+    );
     assert_eq!(finishes(&t.tasks), vec![36, 39]);
     let mut slices = t.compute_ms();
     slices.sort_by_key(|s| s.3);
@@ -504,7 +510,10 @@ fn stride_three_to_one() {
 #[test]
 fn lottery_single_task_wins_every_draw() {
     let w = World::new().class(at_zero("a", 1), vec![Step::Compute(ms(25))]);
-    let t = w.trace(PolicyConfig::Lottery { quantum: d(10) }, Queues::Global);
+    let t = w.trace(
+        PolicyConfig::Lottery(crate::policy::lottery::Config { quantum: d(10) }),
+        Queues::Global,
+    );
     assert_eq!(finishes(&t.tasks), vec![25]);
     assert_eq!(t.slices_of(0, 0), vec![(0, 10), (10, 20), (20, 25)]);
     assert_eq!(preemptions(&t.tasks), vec![0]);
@@ -522,7 +531,10 @@ fn lottery_is_reproducible_per_seed() {
         )
         .class(at_zero("b", 1), vec![Step::Compute(ms(30))]);
     let order = |w: &World| {
-        let t = w.trace(PolicyConfig::Lottery { quantum: d(10) }, Queues::Global);
+        let t = w.trace(
+            PolicyConfig::Lottery(crate::policy::lottery::Config { quantum: d(10) }),
+            Queues::Global,
+        );
         let mut slices = t.compute_ms();
         slices.sort_by_key(|s| s.3);
         for &(_, _, _, s, e) in &slices {
@@ -688,9 +700,9 @@ fn per_cpu_fifo_spreads_new_tasks_and_an_idle_cpu_steals() {
         .class(at_zero("a", 1), vec![Step::Compute(ms(10))])
         .class(at_zero("short", 3), vec![Step::Compute(ms(2))])
         .cpus(2);
-    let fifo = PolicyConfig::Fifo {
+    let fifo = PolicyConfig::Fifo(crate::policy::fifo::Config {
         preempt_after: None,
-    };
+    });
     let t = w.trace(fifo.clone(), Queues::PerCpu);
     assert_eq!(finishes(&t.tasks), vec![10, 2, 6, 4]);
     assert_eq!(
@@ -722,7 +734,10 @@ fn per_cpu_round_robin_migrates_a_stolen_task() {
     let w = World::new()
         .class(at_zero("job", 3), vec![Step::Compute(ms(6))])
         .cpus(2);
-    let t = w.trace(PolicyConfig::RoundRobin { quantum: d(2) }, Queues::PerCpu);
+    let t = w.trace(
+        PolicyConfig::RoundRobin(crate::policy::round_robin::Config { quantum: d(2) }),
+        Queues::PerCpu,
+    );
     assert_eq!(finishes(&t.tasks), vec![8, 6, 10]);
     assert_eq!(migrations(&t.tasks), vec![1, 0, 0]);
     let cpu_of = |index: u64| -> Vec<u32> {
@@ -890,11 +905,13 @@ fn coop_budget_bounds_the_latency_of_periodic_arrivals() {
     assert_eq!(tokio, vec![66_860, 43_710, 20_560]);
     assert!(tokio.iter().all(|&t| t <= 61 * 129 * 10 + 50));
 
-    let eager = ticks(PolicyConfig::WorkStealing {
-        budget: 128,
-        lifo_slot: true,
-        global_interval: 1,
-    });
+    let eager = ticks(PolicyConfig::WorkStealing(
+        crate::policy::work_stealing::Config {
+            budget: 128,
+            lifo_slot: true,
+            global_interval: 1,
+        },
+    ));
     assert_eq!(eager, vec![300, 190, 80]);
     assert!(eager.iter().all(|&t| t <= 129 * 10 + 50));
 

@@ -9,15 +9,15 @@ use crate::task::program::{Programs, Step};
 use crate::task::{DeviceId, LockId};
 
 fn fifo() -> PolicyConfig {
-    PolicyConfig::Fifo {
+    PolicyConfig::Fifo(crate::policy::fifo::Config {
         preempt_after: None,
-    }
+    })
 }
 
 fn rr(q: u64) -> PolicyConfig {
-    PolicyConfig::RoundRobin {
+    PolicyConfig::RoundRobin(crate::policy::round_robin::Config {
         quantum: SimDuration::from_millis(q),
-    }
+    })
 }
 
 /// OSTEP ch. 7's convoy: A (100) then B and C (10 each), all at 0, FIFO.
@@ -120,9 +120,9 @@ fn burst_ending_with_the_quantum_is_not_a_preemption() {
 #[test]
 fn fifo_preempt_after() {
     let w = World::new().class(at_zero("job", 2), vec![Step::Compute(ms(25))]);
-    let r = w.run(PolicyConfig::Fifo {
+    let r = w.run(PolicyConfig::Fifo(crate::policy::fifo::Config {
         preempt_after: Some(SimDuration::from_millis(10)),
-    });
+    }));
     assert_eq!(finishes(&r), vec![45, 50]);
 }
 
@@ -155,7 +155,9 @@ fn processor_sharing_through_the_engine() {
     let w = World::new()
         .class(at_zero("long", 1), vec![Step::Compute(ms(4))])
         .class(at_zero("short", 1), vec![Step::Compute(ms(2))]);
-    let r = w.run(PolicyConfig::Ps);
+    let r = w.run(PolicyConfig::Ps(
+        crate::policy::processor_sharing::Config {},
+    ));
     assert_eq!(finishes(&r), vec![6, 4]);
     assert_eq!(r[0].wait().unwrap().as_nanos() / MS, 2);
 }
@@ -416,7 +418,7 @@ fn hand_written_misuse_is_an_error() {
     let err = run(
         &w.config,
         &programs,
-        fifo().build(1, 0, Queues::Global),
+        fifo().build(1, 0, Queues::Global).expect("fifo builds"),
         &mut Records::default(),
     )
     .unwrap_err();
@@ -427,7 +429,7 @@ fn hand_written_misuse_is_an_error() {
         run(
             &w.config,
             &programs,
-            fifo().build(1, 0, Queues::Global),
+            fifo().build(1, 0, Queues::Global).expect("fifo builds"),
             &mut Records::default()
         )
         .is_err()

@@ -149,7 +149,9 @@ impl World {
         let stats = run(
             &self.config,
             &programs,
-            policy.build(self.config.cpus, self.config.seed, queues),
+            policy
+                .build(self.config.cpus, self.config.seed, queues)
+                .expect("a valid test policy"),
             &mut rec,
         )
         .expect("run succeeds");

@@ -22,34 +22,81 @@ use super::{
 };
 use crate::time::{SimDuration, SimTime};
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "cfs",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "Linux CFS: least virtual runtime first, slices from sched_latency by weight (class nice)",
-    params: &[
-        ParamInfo {
-            name: "sched_latency",
-            default: "6ms",
-            example: "\"6ms\"",
-            meaning: "period in which every runnable task runs once",
-        },
-        ParamInfo {
-            name: "min_granularity",
-            default: "750us",
-            example: "\"750us\"",
-            meaning: "shortest slice",
-        },
-        ParamInfo {
-            name: "wakeup_granularity",
-            default: "1ms",
-            example: "\"1ms\"",
-            meaning: "virtual-runtime lead a waking task needs to preempt",
-        },
-    ],
-};
+/// `[[policy]] kind = "cfs"`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Period in which every runnable task runs once (default 6ms).
+    pub sched_latency: SimDuration,
+    /// Shortest slice (default 750us).
+    pub min_granularity: SimDuration,
+    /// Virtual-runtime lead a waking task needs to preempt (default 1ms).
+    pub wakeup_granularity: SimDuration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            sched_latency: DEFAULT_SCHED_LATENCY,
+            min_granularity: DEFAULT_MIN_GRANULARITY,
+            wakeup_granularity: DEFAULT_WAKEUP_GRANULARITY,
+        }
+    }
+}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "cfs",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "Linux CFS: least virtual runtime first, slices from sched_latency by weight (class nice)",
+        params: &[
+            ParamInfo {
+                name: "sched_latency",
+                required: false,
+                example: "\"6ms\"",
+                meaning: "period in which every runnable task runs once",
+                default_note: "",
+            },
+            ParamInfo {
+                name: "min_granularity",
+                required: false,
+                example: "\"750us\"",
+                meaning: "shortest slice",
+                default_note: "",
+            },
+            ParamInfo {
+                name: "wakeup_granularity",
+                required: false,
+                example: "\"1ms\"",
+                meaning: "virtual-runtime lead a waking task needs to preempt",
+                default_note: "",
+            },
+        ],
+    };
+
+    fn check(&self) -> Result<(), super::ParamError> {
+        super::ParamError::positive("sched_latency", self.sched_latency)?;
+        super::ParamError::positive("min_granularity", self.min_granularity)?;
+        if self.min_granularity > self.sched_latency {
+            return Err(super::ParamError::at(
+                "min_granularity",
+                "min_granularity must not exceed sched_latency",
+            ));
+        }
+        Ok(())
+    }
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(Cfs::new(
+            self.sched_latency,
+            self.min_granularity,
+            self.wakeup_granularity,
+        )))
+    }
+}
 
 /// Linux's `sysctl_sched_latency`.
 pub const DEFAULT_SCHED_LATENCY: SimDuration = SimDuration::from_millis(6);

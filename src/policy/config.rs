@@ -1,16 +1,13 @@
-//! The built-in policies as a scenario selects them: a typed configuration per
-//! kind, its default label, and the scheduler it builds for a run.
+//! The built-in policies as a scenario or a Rust caller selects them: the
+//! typed configuration's checks, its default label, how it is read from a
+//! `[[policy]]` table, and the scheduler it builds for a run (one queue, or
+//! one per CPU with stealing).
 
 use std::fmt;
 
 use serde::Serialize;
 
-use super::{
-    Policy, cfs::Cfs, edf, fifo, lifo::Lifo, lottery::Lottery, mlfq::Mlfq, per_cpu::PerCpu,
-    priority, priority_rr::PriorityRr, round_robin, sjf, srtf, stride::Stride,
-    work_stealing::WorkStealing,
-};
-use crate::time::SimDuration;
+use super::{ParamError, Policy, PolicyConfig, PolicyInfo, per_cpu::PerCpu};
 
 /// How a run schedules: a queueing policy, or exact processor sharing.
 pub enum Scheduler {
@@ -31,185 +28,66 @@ pub enum Queues {
     PerCpu,
 }
 
-/// The built-in policies with their parameters, as `[[policy]]` tables select
-/// them. Each variant's parameters are documented in the policy's own file.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum PolicyConfig {
-    /// The asyncio event loop.
-    Fifo {
-        /// Forced preemption after this much computing (Go's runtime: 10ms).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        preempt_after: Option<SimDuration>,
+/// A policy configuration that cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A parameter value the policy refuses.
+    #[error("{kind}: {error}")]
+    Param {
+        /// The policy's kind.
+        kind: &'static str,
+        /// What is wrong.
+        error: ParamError,
     },
-    /// Last come, first served, cooperative.
-    Lifo,
-    /// Non-preemptive fixed priorities (class `priority`).
-    Priority,
-    /// Shortest next CPU burst first, non-preemptive.
-    Sjf,
-    /// tokio's multi-thread runtime.
-    WorkStealing {
-        /// Awaits that complete at once before a task must yield (0: no budget).
-        budget: u32,
-        /// Whether a task woken or spawned by a worker runs next there.
-        lifo_slot: bool,
-        /// A worker checks the global queue first every this many polls.
-        global_interval: u32,
+    /// `queues = "per-cpu"` for a policy it does not apply to.
+    #[error("{kind} does not take queues = \"per-cpu\" (it is per-CPU by nature or not a queue)")]
+    Queues {
+        /// The policy's kind.
+        kind: &'static str,
     },
-    /// Time slicing.
-    RoundRobin {
-        /// The slice.
-        quantum: SimDuration,
-    },
-    /// Fixed priorities, round robin within a level.
-    PriorityRr {
-        /// The slice within a level.
-        quantum: SimDuration,
-    },
-    /// Shortest remaining time first.
-    Srtf,
-    /// OSTEP's multi-level feedback queue.
-    Mlfq {
-        /// Slice at each level, highest first.
-        quanta: Vec<SimDuration>,
-        /// Quanta a task may use at each level before demotion.
-        allotment: Vec<u32>,
-        /// Period after which every task returns to the top level.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        boost: Option<SimDuration>,
-    },
-    /// Linux's completely fair scheduler.
-    Cfs {
-        /// Period in which every runnable task runs once.
-        sched_latency: SimDuration,
-        /// Shortest slice.
-        min_granularity: SimDuration,
-        /// Virtual-runtime lead a waking task needs to preempt.
-        wakeup_granularity: SimDuration,
-    },
-    /// Stride scheduling.
-    Stride {
-        /// The slice.
-        quantum: SimDuration,
-    },
-    /// Lottery scheduling.
-    Lottery {
-        /// The slice.
-        quantum: SimDuration,
-    },
-    /// Earliest deadline first.
-    Edf,
-    /// Ideal processor sharing.
-    Ps,
 }
 
 impl PolicyConfig {
+    /// Its `corosim policies` entry.
+    pub fn info(&self) -> &'static PolicyInfo {
+        self.as_kind().info()
+    }
+
     /// The `kind` string.
     pub fn kind(&self) -> &'static str {
-        use super::*;
-        match self {
-            PolicyConfig::Fifo { .. } => fifo::INFO.kind,
-            PolicyConfig::Lifo => lifo::INFO.kind,
-            PolicyConfig::Priority => priority::INFO.kind,
-            PolicyConfig::Sjf => sjf::INFO.kind,
-            PolicyConfig::WorkStealing { .. } => work_stealing::INFO.kind,
-            PolicyConfig::RoundRobin { .. } => round_robin::INFO.kind,
-            PolicyConfig::PriorityRr { .. } => priority_rr::INFO.kind,
-            PolicyConfig::Srtf => srtf::INFO.kind,
-            PolicyConfig::Mlfq { .. } => mlfq::INFO.kind,
-            PolicyConfig::Cfs { .. } => cfs::INFO.kind,
-            PolicyConfig::Stride { .. } => stride::INFO.kind,
-            PolicyConfig::Lottery { .. } => lottery::INFO.kind,
-            PolicyConfig::Edf => edf::INFO.kind,
-            PolicyConfig::Ps => processor_sharing::INFO.kind,
-        }
+        self.info().kind
     }
 
     /// Whether the policy slices or preempts computations (so `block` is I/O).
     pub fn preemptive(&self) -> bool {
-        super::info(self.kind()).is_some_and(|i| i.preemptive)
+        self.info().preemptive
+    }
+
+    /// Refuses parameter values the policy cannot run with. [`Self::build`]
+    /// calls it, so a configuration built in Rust is checked as a scenario's is.
+    pub fn check(&self) -> Result<(), ParamError> {
+        self.as_kind().check()
     }
 
     /// The parameters that differ from their defaults (required ones always
     /// differ), as `name=value` pairs for the default label.
     pub fn non_default_params(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        let mut differs = |name: &'static str, value: String, default: &str| {
-            if value != default {
-                out.push((name, value));
-            }
-        };
-        let list = |xs: &[String]| {
-            if xs.len() == 1 {
-                xs[0].clone()
-            } else {
-                format!("[{}]", xs.join(","))
-            }
-        };
-        match self {
-            PolicyConfig::Fifo { preempt_after } => {
-                if let Some(d) = preempt_after {
-                    differs("preempt_after", d.to_string(), "");
-                }
-            }
-            PolicyConfig::WorkStealing {
-                budget,
-                lifo_slot,
-                global_interval,
-            } => {
-                differs("budget", budget.to_string(), "128");
-                differs("lifo_slot", lifo_slot.to_string(), "true");
-                differs("global_interval", global_interval.to_string(), "61");
-            }
-            PolicyConfig::RoundRobin { quantum } => differs("quantum", quantum.to_string(), ""),
-            PolicyConfig::PriorityRr { quantum } => {
-                differs("quantum", quantum.to_string(), "100ms")
-            }
-            PolicyConfig::Mlfq {
-                quanta,
-                allotment,
-                boost,
-            } => {
-                differs("levels", quanta.len().to_string(), "3");
-                let q: Vec<String> = quanta.iter().map(ToString::to_string).collect();
-                let uniform_q = q.iter().all(|x| *x == q[0]);
-                differs(
-                    "quanta",
-                    if uniform_q { q[0].clone() } else { list(&q) },
-                    "10ms",
-                );
-                let a: Vec<String> = allotment.iter().map(ToString::to_string).collect();
-                let uniform_a = a.iter().all(|x| *x == a[0]);
-                differs(
-                    "allotment",
-                    if uniform_a { a[0].clone() } else { list(&a) },
-                    "1",
-                );
-                if let Some(b) = boost {
-                    differs("boost", b.to_string(), "");
-                }
-            }
-            PolicyConfig::Cfs {
-                sched_latency,
-                min_granularity,
-                wakeup_granularity,
-            } => {
-                differs("sched_latency", sched_latency.to_string(), "6ms");
-                differs("min_granularity", min_granularity.to_string(), "750us");
-                differs("wakeup_granularity", wakeup_granularity.to_string(), "1ms");
-            }
-            PolicyConfig::Stride { quantum } | PolicyConfig::Lottery { quantum } => {
-                differs("quantum", quantum.to_string(), "10ms")
-            }
-            PolicyConfig::Lifo
-            | PolicyConfig::Priority
-            | PolicyConfig::Sjf
-            | PolicyConfig::Srtf
-            | PolicyConfig::Edf
-            | PolicyConfig::Ps => {}
-        }
-        out
+        self.as_kind().label_params()
+    }
+
+    /// The parameters as a TOML table, as given (absent optional ones absent).
+    pub fn params_table(&self) -> toml::Table {
+        self.as_kind().to_table()
+    }
+
+    /// Reads a `kind` policy's parameters (the `[[policy]]` table without
+    /// `kind`, `label` and `queues`); `None` if there is no such kind. Checks
+    /// are left to [`Self::check`], so the caller can place their errors.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        kind: &str,
+        params: D,
+    ) -> Option<Result<PolicyConfig, D::Error>> {
+        Self::deserialize_kind(kind, params)
     }
 
     /// The label a policy gets when the scenario gives none:
@@ -230,66 +108,28 @@ impl PolicyConfig {
         }
     }
 
-    /// A fresh queue policy (`None` for processor sharing); `seed` seeds the
-    /// policy's own stream if it draws (lottery).
-    pub fn queue(&self, cpus: u32, seed: u64) -> Option<Box<dyn Policy>> {
-        Some(match self {
-            PolicyConfig::Fifo { preempt_after } => Box::new(fifo::policy(*preempt_after)),
-            PolicyConfig::Lifo => Box::new(Lifo::default()),
-            PolicyConfig::Priority => Box::new(priority::policy()),
-            PolicyConfig::Sjf => Box::new(sjf::policy()),
-            PolicyConfig::WorkStealing {
-                budget,
-                lifo_slot,
-                global_interval,
-            } => Box::new(WorkStealing::new(
-                cpus,
-                *budget,
-                *lifo_slot,
-                *global_interval,
-            )),
-            PolicyConfig::RoundRobin { quantum } => Box::new(round_robin::policy(*quantum)),
-            PolicyConfig::PriorityRr { quantum } => Box::new(PriorityRr::new(*quantum)),
-            PolicyConfig::Srtf => Box::new(srtf::policy()),
-            PolicyConfig::Mlfq {
-                quanta,
-                allotment,
-                boost,
-            } => Box::new(Mlfq::new(quanta.clone(), allotment.clone(), *boost)),
-            PolicyConfig::Cfs {
-                sched_latency,
-                min_granularity,
-                wakeup_granularity,
-            } => Box::new(Cfs::new(
-                *sched_latency,
-                *min_granularity,
-                *wakeup_granularity,
-            )),
-            PolicyConfig::Stride { quantum } => Box::new(Stride::new(*quantum)),
-            PolicyConfig::Lottery { quantum } => Box::new(Lottery::new(*quantum, seed)),
-            PolicyConfig::Edf => Box::new(edf::policy()),
-            PolicyConfig::Ps => return None,
-        })
-    }
-
     /// A fresh scheduler for one run on `cpus` CPUs with `queues`; `seed` is
-    /// the replication's.
-    pub fn build(&self, cpus: u32, seed: u64, queues: Queues) -> Scheduler {
-        match queues {
-            Queues::PerCpu if cpus > 1 => {
-                let per_cpu: Vec<Box<dyn Policy>> = (0..cpus)
-                    .map(|cpu| {
-                        self.queue(1, crate::rng::splitmix64(seed ^ u64::from(cpu)))
-                            .expect("validated: not ps")
-                    })
-                    .collect();
-                Scheduler::Queue(Box::new(PerCpu::new(per_cpu)))
-            }
-            _ => match self.queue(cpus, seed) {
-                Some(policy) => Scheduler::Queue(policy),
-                None => Scheduler::Fluid,
-            },
+    /// the replication's. Checks the parameters first.
+    pub fn build(&self, cpus: u32, seed: u64, queues: Queues) -> Result<Scheduler, ConfigError> {
+        let kind = self.as_kind();
+        kind.check().map_err(|error| ConfigError::Param {
+            kind: self.kind(),
+            error,
+        })?;
+        if queues == Queues::Global || cpus <= 1 {
+            return Ok(kind.build(cpus, seed));
         }
+        if !self.info().takes_queues() {
+            return Err(ConfigError::Queues { kind: self.kind() });
+        }
+        let mut per_cpu: Vec<Box<dyn Policy>> = Vec::with_capacity(cpus as usize);
+        for cpu in 0..cpus {
+            match kind.build(1, crate::rng::splitmix64(seed ^ u64::from(cpu))) {
+                Scheduler::Queue(policy) => per_cpu.push(policy),
+                Scheduler::Fluid => return Err(ConfigError::Queues { kind: self.kind() }),
+            }
+        }
+        Ok(Scheduler::Queue(Box::new(PerCpu::new(per_cpu))))
     }
 }
 
@@ -302,58 +142,63 @@ impl fmt::Display for PolicyConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{
+        fifo, mlfq, priority_rr, processor_sharing, round_robin, sjf, work_stealing,
+    };
+    use crate::time::SimDuration;
 
     #[test]
     fn default_labels_show_non_default_parameters() {
         let ms = SimDuration::from_millis;
         let label = |c: PolicyConfig| c.default_label(Queues::Global);
+        assert_eq!(label(PolicyConfig::Fifo(fifo::Config::default())), "fifo");
         assert_eq!(
-            label(PolicyConfig::Fifo {
-                preempt_after: None
-            }),
-            "fifo"
-        );
-        assert_eq!(
-            label(PolicyConfig::RoundRobin { quantum: ms(10) }),
+            label(PolicyConfig::RoundRobin(round_robin::Config {
+                quantum: ms(10)
+            })),
             "round-robin(quantum=10ms)"
         );
         assert_eq!(
-            label(PolicyConfig::Fifo {
+            label(PolicyConfig::Fifo(fifo::Config {
                 preempt_after: Some(ms(10))
-            }),
+            })),
             "fifo(preempt_after=10ms)"
         );
-        assert_eq!(label(PolicyConfig::Ps), "ps");
+        assert_eq!(label(PolicyConfig::Ps(processor_sharing::Config {})), "ps");
         assert_eq!(
-            label(PolicyConfig::PriorityRr { quantum: ms(100) }),
+            label(PolicyConfig::PriorityRr(priority_rr::Config {
+                quantum: ms(100)
+            })),
             "priority-rr"
         );
         assert_eq!(
-            label(PolicyConfig::Mlfq {
+            label(PolicyConfig::Mlfq(mlfq::Config {
+                levels: None,
                 quanta: vec![ms(10); 3],
                 allotment: vec![1; 3],
                 boost: None
-            }),
+            })),
             "mlfq"
         );
         assert_eq!(
-            label(PolicyConfig::Mlfq {
+            label(PolicyConfig::Mlfq(mlfq::Config {
+                levels: None,
                 quanta: vec![ms(1), ms(2)],
                 allotment: vec![2, 2],
                 boost: Some(ms(50))
-            }),
+            })),
             "mlfq(levels=2,quanta=[1ms,2ms],allotment=2,boost=50ms)"
         );
         assert_eq!(
-            PolicyConfig::Sjf.default_label(Queues::PerCpu),
+            PolicyConfig::Sjf(sjf::Config {}).default_label(Queues::PerCpu),
             "sjf(queues=per-cpu)"
         );
         assert_eq!(
-            label(PolicyConfig::WorkStealing {
+            label(PolicyConfig::WorkStealing(work_stealing::Config {
                 budget: 0,
                 lifo_slot: true,
                 global_interval: 61
-            }),
+            })),
             "work-stealing(budget=0)"
         );
     }
@@ -367,7 +212,7 @@ mod tests {
                     info.kind,
                     info.params
                         .iter()
-                        .filter(|p| p.default == "required")
+                        .filter(|p| p.required)
                         .map(|p| format!("{} = {}\n", p.name, p.example))
                         .collect::<String>()
                 ),
@@ -379,7 +224,86 @@ mod tests {
                 .clone();
             assert_eq!(config.kind(), info.kind);
             assert_eq!(config.preemptive(), info.preemptive);
-            assert_eq!(config.queue(2, 0).is_none(), info.kind == "ps");
+            let fluid = matches!(config.build(2, 0, Queues::Global), Ok(Scheduler::Fluid));
+            assert_eq!(fluid, info.kind == "ps");
+            assert_eq!(fluid, info.fluid);
+        }
+    }
+
+    #[test]
+    fn a_configuration_built_in_rust_is_checked_before_it_runs() {
+        let zero = PolicyConfig::RoundRobin(round_robin::Config {
+            quantum: SimDuration::ZERO,
+        });
+        assert!(matches!(
+            zero.build(1, 0, Queues::Global),
+            Err(ConfigError::Param {
+                kind: "round-robin",
+                ..
+            })
+        ));
+        let short = PolicyConfig::Mlfq(mlfq::Config {
+            levels: Some(3),
+            quanta: vec![SimDuration::from_millis(1), SimDuration::from_millis(2)],
+            allotment: vec![1],
+            boost: None,
+        });
+        let Err(ConfigError::Param { error, .. }) = short.build(1, 0, Queues::Global) else {
+            panic!("two quanta for three levels built");
+        };
+        assert_eq!(error.param, Some("quanta"));
+        assert!(matches!(
+            PolicyConfig::Ps(processor_sharing::Config {}).build(2, 0, Queues::PerCpu),
+            Err(ConfigError::Queues { kind: "ps" })
+        ));
+    }
+
+    /// A required parameter (`ParamInfo::required`) is exactly one whose serde
+    /// field has no default: the table of required examples reads, and
+    /// leaving any one of them out does not.
+    #[test]
+    fn required_flags_match_the_serde_structs() {
+        for info in super::super::POLICIES {
+            let table = |skip: Option<&str>| -> toml::Table {
+                let text: String = info
+                    .params
+                    .iter()
+                    .filter(|p| p.required && Some(p.name) != skip)
+                    .map(|p| format!("{} = {}\n", p.name, p.example))
+                    .collect();
+                toml::from_str(&text).unwrap()
+            };
+            assert!(
+                PolicyConfig::deserialize(info.kind, table(None))
+                    .unwrap()
+                    .is_ok(),
+                "{}",
+                info.kind
+            );
+            for p in info.params.iter().filter(|p| p.required) {
+                assert!(
+                    PolicyConfig::deserialize(info.kind, table(Some(p.name)))
+                        .unwrap()
+                        .is_err(),
+                    "{}: {} is marked required but has a default",
+                    info.kind,
+                    p.name
+                );
+            }
+            for p in info.params.iter().filter(|p| !p.required) {
+                let mut t = table(None);
+                t.insert(
+                    p.name.to_string(),
+                    toml::from_str::<toml::Table>(&format!("x = {}", p.example)).unwrap()["x"]
+                        .clone(),
+                );
+                assert!(
+                    PolicyConfig::deserialize(info.kind, t).unwrap().is_ok(),
+                    "{}: the example of {} does not read",
+                    info.kind,
+                    p.name
+                );
+            }
         }
     }
 }

@@ -9,15 +9,26 @@ use super::keyed::KeyedPolicy;
 use super::{PolicyInfo, ReadyTask};
 use crate::time::SimTime;
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "edf",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "earliest deadline first (class `deadline`), preemptive",
-    params: &[],
-};
+/// `[[policy]] kind = "edf"`: no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "edf",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "earliest deadline first (class `deadline`), preemptive",
+        params: &[],
+    };
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(policy()))
+    }
+}
 
 /// A task's key: its deadline, or after every deadline if it has none.
 fn deadline_key(task: &ReadyTask) -> SimTime {

@@ -9,27 +9,77 @@
 
 use std::collections::VecDeque;
 
-use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
-use crate::time::{SimDuration, SimTime};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "fifo",
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    preemptive: false,
-    models: "asyncio event loop: runs each task until it awaits, in ready order",
-    params: &[ParamInfo {
-        name: "preempt_after",
-        default: "none (true = 10ms, Go's asynchronous preemption)",
-        example: "\"10ms\"",
-        meaning: "forced preemption of a task that computes longer than this",
-    }],
+use super::{
+    CpuId, Dispatch, ParamError, ParamInfo, Policy, PolicyInfo, PolicyKind, Ready, ReadyTask,
+    Scheduler, Stolen,
 };
+use crate::time::{SimDuration, SimTime};
 
 /// Go's runtime preempts a goroutine that has run for 10ms
 /// (`forcePreemptNS` in runtime/proc.go).
 pub const GO_PREEMPT_AFTER: SimDuration = SimDuration::from_millis(10);
+
+/// `[[policy]] kind = "fifo"`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Forced preemption of a task that computes longer than this (none by
+    /// default; `true` in TOML is Go's 10ms, `false` none).
+    #[serde(
+        deserialize_with = "preempt_after",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub preempt_after: Option<SimDuration>,
+}
+
+/// `preempt_after = "5ms"`, or `true` for Go's 10ms, or `false` for never.
+fn preempt_after<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimDuration>, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = Option<SimDuration>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a duration like \"10ms\", or true for Go's 10ms")
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(v.then_some(GO_PREEMPT_AFTER))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            v.parse().map(Some).map_err(E::custom)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+impl PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "fifo",
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        preemptive: false,
+        models: "asyncio event loop: runs each task until it awaits, in ready order",
+        params: &[ParamInfo {
+            name: "preempt_after",
+            required: false,
+            example: "\"10ms\"",
+            meaning: "forced preemption of a task that computes longer than this",
+            default_note: "true = 10ms, Go's asynchronous preemption",
+        }],
+    };
+
+    fn check(&self) -> Result<(), ParamError> {
+        match self.preempt_after {
+            Some(d) => ParamError::positive("preempt_after", d),
+            None => Ok(()),
+        }
+    }
+
+    fn build(&self, _cpus: u32, _seed: u64) -> Scheduler {
+        Scheduler::Queue(Box::new(policy(self.preempt_after)))
+    }
+}
 
 /// A FIFO ready queue with an optional slice: back on arrival, wake-up, yield
 /// and quantum expiry; front, with the rest of its slice, when preempted.

@@ -6,15 +6,26 @@
 use super::{CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
 use crate::time::SimTime;
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "lifo",
-    preemptive: false,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "last come, first served: the newest ready task runs next, until it awaits",
-    params: &[],
-};
+/// `[[policy]] kind = "lifo"`: no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "lifo",
+        preemptive: false,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "last come, first served: the newest ready task runs next, until it awaits",
+        params: &[],
+    };
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(Lifo::default()))
+    }
+}
 
 /// The `lifo` policy.
 #[derive(Debug, Default)]

@@ -15,20 +15,47 @@ use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, St
 use crate::rng::{self, Purpose};
 use crate::time::{SimDuration, SimTime};
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "lottery",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "lottery scheduling: each slice goes to a random ticket (class tickets)",
-    params: &[ParamInfo {
-        name: "quantum",
-        default: "10ms",
-        example: "\"10ms\"",
-        meaning: "the slice",
-    }],
-};
+/// `[[policy]] kind = "lottery"`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The slice (default 10ms, as `stride`).
+    pub quantum: SimDuration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            quantum: super::stride::DEFAULT_QUANTUM,
+        }
+    }
+}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "lottery",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "lottery scheduling: each slice goes to a random ticket (class tickets)",
+        params: &[ParamInfo {
+            name: "quantum",
+            required: false,
+            example: "\"10ms\"",
+            meaning: "the slice",
+            default_note: "",
+        }],
+    };
+
+    fn check(&self) -> Result<(), super::ParamError> {
+        super::ParamError::positive("quantum", self.quantum)
+    }
+
+    fn build(&self, _cpus: u32, seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(Lottery::new(self.quantum, seed)))
+    }
+}
 
 /// The stream class number of policy draws (no task class is this large).
 const POLICY_STREAM: u32 = u32::MAX;

@@ -18,40 +18,154 @@ use super::{
 };
 use crate::time::{SimDuration, SimTime};
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "mlfq",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "OSTEP's multi-level feedback queue (mlfq.py)",
-    params: &[
-        ParamInfo {
-            name: "levels",
-            default: "3",
-            example: "3",
-            meaning: "number of queues",
-        },
-        ParamInfo {
-            name: "quanta",
-            default: "10ms",
-            example: "[\"2ms\", \"4ms\", \"8ms\"]",
-            meaning: "slice per level, highest first (one duration for all)",
-        },
-        ParamInfo {
-            name: "allotment",
-            default: "1",
-            example: "2",
-            meaning: "quanta a task may use at a level before moving down (an integer or a list)",
-        },
-        ParamInfo {
-            name: "boost",
-            default: "none",
-            example: "\"100ms\"",
-            meaning: "period after which every task returns to the top level",
-        },
-    ],
-};
+/// `[[policy]] kind = "mlfq"`. `quanta` and `allotment` hold one value for
+/// every level or one per level; `levels` defaults to the length of a longer
+/// list, else 3.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Number of queues (default: the length of `quanta` or `allotment` if
+    /// either lists several, else 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub levels: Option<u32>,
+    /// Slice at each level, highest first, or one for all (default 10ms).
+    #[serde(with = "super::one_or_many")]
+    pub quanta: Vec<SimDuration>,
+    /// Quanta a task may use at a level before demotion, per level or one for
+    /// all (default 1).
+    #[serde(with = "super::one_or_many")]
+    pub allotment: Vec<u32>,
+    /// Period after which every task returns to the top level (default none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boost: Option<SimDuration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            levels: None,
+            quanta: vec![DEFAULT_QUANTUM],
+            allotment: vec![1],
+            boost: None,
+        }
+    }
+}
+
+impl Config {
+    /// The number of levels: `levels`, else the length of a list of several.
+    pub fn level_count(&self) -> u32 {
+        let listed = |n: usize| (n > 1).then_some(n as u32);
+        self.levels
+            .or_else(|| listed(self.quanta.len()))
+            .or_else(|| listed(self.allotment.len()))
+            .unwrap_or(DEFAULT_LEVELS)
+    }
+
+    /// `xs` with one entry per level (a single entry repeated).
+    fn per_level<T: Copy>(&self, xs: &[T]) -> Vec<T> {
+        let levels = self.level_count() as usize;
+        match xs {
+            [one] => vec![*one; levels],
+            many => many.to_vec(),
+        }
+    }
+}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "mlfq",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "OSTEP's multi-level feedback queue (mlfq.py)",
+        params: &[
+            ParamInfo {
+                name: "levels",
+                required: false,
+                example: "3",
+                meaning: "number of queues",
+                default_note: "",
+            },
+            ParamInfo {
+                name: "quanta",
+                required: false,
+                example: "[\"2ms\", \"4ms\", \"8ms\"]",
+                meaning: "slice per level, highest first (one duration for all)",
+                default_note: "",
+            },
+            ParamInfo {
+                name: "allotment",
+                required: false,
+                example: "2",
+                meaning: "quanta a task may use at a level before moving down (an integer or a list)",
+                default_note: "",
+            },
+            ParamInfo {
+                name: "boost",
+                required: false,
+                example: "\"100ms\"",
+                meaning: "period after which every task returns to the top level",
+                default_note: "",
+            },
+        ],
+    };
+
+    fn check(&self) -> Result<(), super::ParamError> {
+        use super::ParamError;
+        let levels = self.level_count();
+        if levels == 0 {
+            return Err(ParamError::at("levels", "levels must be at least 1"));
+        }
+        let fits = |param: &'static str, given: usize| {
+            if given == 1 || given == levels as usize {
+                Ok(())
+            } else {
+                Err(ParamError::at(
+                    param,
+                    format!(
+                        "{param} has {given} entries for {levels} levels: give one value, or one per level"
+                    ),
+                ))
+            }
+        };
+        fits("quanta", self.quanta.len())?;
+        if self.quanta.iter().any(|q| q.is_zero()) {
+            return Err(ParamError::at(
+                "quanta",
+                "every quantum must be greater than zero",
+            ));
+        }
+        fits("allotment", self.allotment.len())?;
+        if self.allotment.contains(&0) {
+            return Err(ParamError::at(
+                "allotment",
+                "every allotment must be at least 1",
+            ));
+        }
+        match self.boost {
+            Some(b) => ParamError::positive("boost", b),
+            None => Ok(()),
+        }
+    }
+
+    fn canonical(&self) -> Self {
+        Config {
+            levels: Some(self.level_count()),
+            quanta: self.per_level(&self.quanta),
+            allotment: self.per_level(&self.allotment),
+            boost: self.boost,
+        }
+    }
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(Mlfq::new(
+            self.per_level(&self.quanta),
+            self.per_level(&self.allotment),
+            self.boost,
+        )))
+    }
+}
 
 /// `mlfq.py`'s defaults.
 pub const DEFAULT_LEVELS: u32 = 3;

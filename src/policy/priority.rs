@@ -6,15 +6,26 @@
 use super::PolicyInfo;
 use super::keyed::KeyedPolicy;
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "priority",
-    preemptive: false,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "non-preemptive fixed priorities: lowest class `priority` number first",
-    params: &[],
-};
+/// `[[policy]] kind = "priority"`: no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "priority",
+        preemptive: false,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "non-preemptive fixed priorities: lowest class `priority` number first",
+        params: &[],
+    };
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(policy()))
+    }
+}
 
 /// The `priority` policy.
 pub fn policy() -> KeyedPolicy<i32> {

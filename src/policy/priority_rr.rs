@@ -15,20 +15,47 @@ use super::{
 };
 use crate::time::{SimDuration, SimTime};
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "priority-rr",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "fixed priorities (class `priority`), preemptive, round robin within a level (SCHED_RR)",
-    params: &[ParamInfo {
-        name: "quantum",
-        default: "100ms (Linux RR_TIMESLICE)",
-        example: "\"10ms\"",
-        meaning: "the slice within a priority level",
-    }],
-};
+/// `[[policy]] kind = "priority-rr"`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The slice within a level (default 100ms, Linux's `RR_TIMESLICE`).
+    pub quantum: SimDuration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            quantum: DEFAULT_QUANTUM,
+        }
+    }
+}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "priority-rr",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "fixed priorities (class `priority`), preemptive, round robin within a level (SCHED_RR)",
+        params: &[ParamInfo {
+            name: "quantum",
+            required: false,
+            example: "\"10ms\"",
+            meaning: "the slice within a priority level",
+            default_note: "Linux RR_TIMESLICE",
+        }],
+    };
+
+    fn check(&self) -> Result<(), super::ParamError> {
+        super::ParamError::positive("quantum", self.quantum)
+    }
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(PriorityRr::new(self.quantum)))
+    }
+}
 
 /// Linux's default `SCHED_RR` time slice.
 pub const DEFAULT_QUANTUM: SimDuration = SimDuration::from_millis(100);

@@ -14,15 +14,26 @@ use std::collections::BinaryHeap;
 use super::{PolicyInfo, TaskId};
 use crate::time::{SimDuration, SimTime};
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "ps",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "ideal processor sharing: every ready task computes at once, at rate min(1, cpus/n)",
-    params: &[],
-};
+/// `[[policy]] kind = "ps"`: no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "ps",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: true,
+        models: "ideal processor sharing: every ready task computes at once, at rate min(1, cpus/n)",
+        params: &[],
+    };
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Fluid
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 struct Tag {

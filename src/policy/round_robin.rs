@@ -3,24 +3,45 @@
 //! quantum is required: textbooks use anything from 1ms to 100ms, and the
 //! choice is the point of most experiments.
 
+use serde::{Deserialize, Serialize};
+
 use super::fifo::SlicedFifo;
-use super::{ParamInfo, PolicyInfo};
+use super::{ParamError, ParamInfo, PolicyInfo, PolicyKind, Scheduler};
 use crate::time::SimDuration;
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "round-robin",
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    preemptive: true,
-    models: "time slicing: ready order, at most one quantum per dispatch",
-    params: &[ParamInfo {
-        name: "quantum",
-        default: "required",
-        example: "\"10ms\"",
-        meaning: "the slice a task runs before going to the back of the queue",
-    }],
-};
+/// `[[policy]] kind = "round-robin"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The slice (required).
+    pub quantum: SimDuration,
+}
+
+impl PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "round-robin",
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        preemptive: true,
+        models: "time slicing: ready order, at most one quantum per dispatch",
+        params: &[ParamInfo {
+            name: "quantum",
+            required: true,
+            example: "\"10ms\"",
+            meaning: "the slice a task runs before going to the back of the queue",
+            default_note: "",
+        }],
+    };
+
+    fn check(&self) -> Result<(), ParamError> {
+        ParamError::positive("quantum", self.quantum)
+    }
+
+    fn build(&self, _cpus: u32, _seed: u64) -> Scheduler {
+        Scheduler::Queue(Box::new(policy(self.quantum)))
+    }
+}
 
 /// The `round-robin` policy: slices of `quantum`.
 pub fn policy(quantum: SimDuration) -> SlicedFifo {

@@ -7,15 +7,26 @@ use super::PolicyInfo;
 use super::keyed::KeyedPolicy;
 use crate::time::SimDuration;
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "srtf",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "shortest remaining time first: preemptive shortest job first",
-    params: &[],
-};
+/// `[[policy]] kind = "srtf"`: no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "srtf",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "shortest remaining time first: preemptive shortest job first",
+        params: &[],
+    };
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(policy()))
+    }
+}
 
 /// The `srtf` policy.
 pub fn policy() -> KeyedPolicy<SimDuration> {

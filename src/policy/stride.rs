@@ -13,20 +13,47 @@ use super::keyed::{FloatKey, KeyedQueue};
 use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen, TaskId};
 use crate::time::{SimDuration, SimTime};
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "stride",
-    preemptive: true,
-    work_conserving: true,
-    per_cpu_by_nature: false,
-    models: "stride scheduling: CPU shares proportional to class tickets, deterministically",
-    params: &[ParamInfo {
-        name: "quantum",
-        default: "10ms",
-        example: "\"10ms\"",
-        meaning: "the slice",
-    }],
-};
+/// `[[policy]] kind = "stride"`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The slice (default 10ms).
+    pub quantum: SimDuration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            quantum: DEFAULT_QUANTUM,
+        }
+    }
+}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "stride",
+        preemptive: true,
+        work_conserving: true,
+        per_cpu_by_nature: false,
+        fluid: false,
+        models: "stride scheduling: CPU shares proportional to class tickets, deterministically",
+        params: &[ParamInfo {
+            name: "quantum",
+            required: false,
+            example: "\"10ms\"",
+            meaning: "the slice",
+            default_note: "",
+        }],
+    };
+
+    fn check(&self) -> Result<(), super::ParamError> {
+        super::ParamError::positive("quantum", self.quantum)
+    }
+
+    fn build(&self, _cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(Stride::new(self.quantum)))
+    }
+}
 
 /// Default slice of `stride` and `lottery`.
 pub const DEFAULT_QUANTUM: SimDuration = SimDuration::from_millis(10);

@@ -28,34 +28,81 @@ use std::collections::VecDeque;
 use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
 use crate::time::SimTime;
 
-/// `corosim policies` entry.
-pub const INFO: PolicyInfo = PolicyInfo {
-    kind: "work-stealing",
-    preemptive: false,
-    work_conserving: false,
-    per_cpu_by_nature: true,
-    models: "tokio multi-thread runtime: local queues with LIFO slot, global injection queue, stealing, coop budget",
-    params: &[
-        ParamInfo {
-            name: "budget",
-            default: "128",
-            example: "128",
-            meaning: "awaits completing at once per poll before a forced yield (0: off)",
-        },
-        ParamInfo {
-            name: "lifo_slot",
-            default: "true",
-            example: "true",
-            meaning: "a task woken or spawned by a worker runs next on it",
-        },
-        ParamInfo {
-            name: "global_interval",
-            default: "61",
-            example: "61",
-            meaning: "polls between checks of the injection queue first",
-        },
-    ],
-};
+/// `[[policy]] kind = "work-stealing"`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Awaits that complete at once before a task must yield (0: no budget;
+    /// default 128).
+    pub budget: u32,
+    /// Whether a task woken or spawned by a worker runs next there (default true).
+    pub lifo_slot: bool,
+    /// A worker checks the global queue first every this many polls (default 61).
+    pub global_interval: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            budget: DEFAULT_BUDGET,
+            lifo_slot: true,
+            global_interval: DEFAULT_GLOBAL_INTERVAL,
+        }
+    }
+}
+
+impl super::PolicyKind for Config {
+    const INFO: PolicyInfo = PolicyInfo {
+        kind: "work-stealing",
+        preemptive: false,
+        work_conserving: false,
+        per_cpu_by_nature: true,
+        fluid: false,
+        models: "tokio multi-thread runtime: local queues with LIFO slot, global injection queue, stealing, coop budget",
+        params: &[
+            ParamInfo {
+                name: "budget",
+                required: false,
+                example: "128",
+                meaning: "awaits completing at once per poll before a forced yield (0: off)",
+                default_note: "",
+            },
+            ParamInfo {
+                name: "lifo_slot",
+                required: false,
+                example: "true",
+                meaning: "a task woken or spawned by a worker runs next on it",
+                default_note: "",
+            },
+            ParamInfo {
+                name: "global_interval",
+                required: false,
+                example: "61",
+                meaning: "polls between checks of the injection queue first",
+                default_note: "",
+            },
+        ],
+    };
+
+    fn check(&self) -> Result<(), super::ParamError> {
+        if self.global_interval == 0 {
+            return Err(super::ParamError::at(
+                "global_interval",
+                "global_interval must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+
+    fn build(&self, cpus: u32, _seed: u64) -> super::Scheduler {
+        super::Scheduler::Queue(Box::new(WorkStealing::new(
+            cpus,
+            self.budget,
+            self.lifo_slot,
+            self.global_interval,
+        )))
+    }
+}
 
 /// tokio's `coop::Budget::initial()`.
 pub const DEFAULT_BUDGET: u32 = 128;

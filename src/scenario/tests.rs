@@ -937,15 +937,15 @@ program = [ { compute = "1ms" } ]
     assert_eq!(labels, ["round-robin(quantum=10ms)", "fifo", "ps"]);
     assert_eq!(
         s.policies[0].config,
-        PolicyConfig::RoundRobin {
+        PolicyConfig::RoundRobin(crate::policy::round_robin::Config {
             quantum: SimDuration::from_millis(10)
-        }
+        })
     );
     assert_eq!(
         s.policies[1].config,
-        PolicyConfig::Fifo {
+        PolicyConfig::Fifo(crate::policy::fifo::Config {
             preempt_after: None
-        }
+        })
     );
     let class = &s.base.classes[0];
     assert_eq!(class.arrival, Some(Arrival::Poisson { rate: 100.0 }));
@@ -1010,9 +1010,9 @@ program = [ { compute = "1ms" } ]
     assert_eq!(s.policies[0].label, "asyncio");
     assert_eq!(
         s.policies[0].config,
-        PolicyConfig::Fifo {
+        PolicyConfig::Fifo(crate::policy::fifo::Config {
             preempt_after: Some(SimDuration::from_millis(10))
-        }
+        })
     );
     // `at` times are sorted, repeats kept.
     let secs = |n| SimDuration::from_secs(n);
@@ -1188,17 +1188,17 @@ fn overrides_change_values() {
     );
     assert_eq!(
         s.policies[0].config,
-        PolicyConfig::RoundRobin {
+        PolicyConfig::RoundRobin(crate::policy::round_robin::Config {
             quantum: SimDuration::from_millis(1)
-        }
+        })
     );
     // Selected by kind and by index too.
     let s = load(&dir, LOADED, &["policy.round-robin.quantum=\"3ms\""]).unwrap();
     assert_eq!(
         s.policies[0].config,
-        PolicyConfig::RoundRobin {
+        PolicyConfig::RoundRobin(crate::policy::round_robin::Config {
             quantum: SimDuration::from_millis(3)
-        }
+        })
     );
     let s = load(
         &dir,

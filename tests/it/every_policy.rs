@@ -244,7 +244,7 @@ fn work_conserving_policies_never_idle_a_cpu_while_a_task_is_ready() {
             engine::run(
                 &config,
                 &programs,
-                p.build(config.cpus, config.seed),
+                p.build(config.cpus, config.seed).unwrap(),
                 &mut check,
             )
             .unwrap();

@@ -45,11 +45,11 @@ pub fn every_policy_tables() -> String {
         let required: String = p
             .params
             .iter()
-            .filter(|param| param.default == "required")
+            .filter(|param| param.required)
             .map(|param| format!("{} = {}\n", param.name, param.example))
             .collect();
         out.push_str(&format!("[[policy]]\nkind = \"{}\"\n{required}\n", p.kind));
-        if !p.per_cpu_by_nature && p.kind != "ps" {
+        if p.takes_queues() {
             out.push_str(&format!(
                 "[[policy]]\nkind = \"{}\"\nqueues = \"per-cpu\"\n{required}\n",
                 p.kind
