@@ -85,10 +85,7 @@ impl Validator<'_> {
                 let all: Vec<String> = all_keys().iter().map(|k| format!("`{k}`")).collect();
                 return Err(self.err(
                     key.span(),
-                    format!(
-                        "unknown field `{name}`, expected one of {}",
-                        all.join(", ")
-                    ),
+                    format!("unknown field `{name}`, expected one of {}", all.join(", ")),
                 ));
             }
             if !takes {

@@ -2,6 +2,7 @@
 //! or value and says what was expected. Good ones: defaults are filled in.
 
 use super::*;
+use crate::time::SimTime;
 
 /// Lines 1-5 of most scenarios below: a horizon, one fifo policy and the start
 /// of a class `a`. A test appends the class's `arrival` (line 6) and

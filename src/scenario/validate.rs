@@ -1,0 +1,324 @@
+//! Validating a parsed scenario into a [`Scenario`]: the top-level keys, the
+//! machine, devices and classes, each error placed at its line and column.
+//! Policies, arrival processes and programs have files of their own.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::schema::{RawScenario, RawTask};
+use super::{Scenario, ScenarioError, nice_weight};
+use crate::dist::Dist;
+use crate::model::{Arrival, ClassSpec, DeviceSpec, SimConfig};
+use crate::task::program::Step;
+use crate::time::{SimDuration, SimTime};
+
+/// The validated top-level values.
+struct Header {
+    name: String,
+    warmup: SimDuration,
+    horizon: SimDuration,
+    replications: u32,
+    cpus: u32,
+}
+
+pub(super) struct Validator<'a> {
+    pub(super) file: &'a str,
+    pub(super) text: &'a str,
+    pub(super) dir: &'a Path,
+}
+
+impl Validator<'_> {
+    pub(super) fn err(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::at(self.file, self.text, Some(span), message)
+    }
+
+    pub(super) fn validate(
+        &self,
+        mut raw: RawScenario,
+        stem: Option<String>,
+    ) -> Result<Scenario, ScenarioError> {
+        let Header {
+            name,
+            warmup,
+            horizon,
+            replications,
+            cpus,
+        } = self.header(&raw, stem)?;
+        let devices = self.devices(&raw)?;
+        let policies = self.policies(&mut raw)?;
+        let class_names: Vec<String> = raw
+            .task
+            .iter()
+            .map(|t| t.get_ref().name.get_ref().clone())
+            .collect();
+        if raw.task.is_empty() {
+            return Err(ScenarioError::general(
+                self.file,
+                "a scenario needs at least one [[task]] class",
+            ));
+        }
+        let classes = self.classes(&raw, &class_names)?;
+        let (programs, locks) = self.programs(&raw, &class_names, &devices, &classes)?;
+
+        // Fill in the defaults, so the resolved scenario says what runs.
+        raw.name = Some(Spanned::new(0..0, name.clone()));
+        raw.seed = Some(raw.seed.unwrap_or(0));
+        raw.warmup = Some(Spanned::new(0..0, warmup));
+        raw.replications = Some(Spanned::new(0..0, replications));
+        raw.machine.cpus = Some(Spanned::new(0..0, cpus));
+        raw.machine.context_switch = Some(raw.machine.context_switch.unwrap_or(SimDuration::ZERO));
+        Ok(Scenario {
+            name,
+            description: raw.description.clone(),
+            file: PathBuf::from(self.file),
+            seed: raw.seed.unwrap_or(0),
+            replications,
+            policies,
+            base: SimConfig {
+                cpus,
+                context_switch: raw.machine.context_switch.unwrap_or(SimDuration::ZERO),
+                horizon: SimTime(horizon.as_nanos()),
+                warmup: SimTime(warmup.as_nanos()),
+                max_time: raw
+                    .max_time
+                    .as_ref()
+                    .map(|m| SimTime(m.get_ref().as_nanos())),
+                seed: 0,
+                classes,
+                devices,
+                locks: locks.len() as u32,
+            },
+            programs,
+            locks,
+            resolved: raw,
+            point_note: None,
+        })
+    }
+
+    /// The top-level values: the name (the output folder's), horizon, warmup,
+    /// max_time, replications and CPUs.
+    fn header(&self, raw: &RawScenario, stem: Option<String>) -> Result<Header, ScenarioError> {
+        let name = match &raw.name {
+            Some(n) => {
+                let bad = n.get_ref().is_empty()
+                    || n.get_ref().contains(['/', '\\'])
+                    || n.get_ref().starts_with('.');
+                if bad {
+                    return Err(self.err(n.span(), "the name becomes a folder name: it must be non-empty, without slashes, not starting with a dot"));
+                }
+                n.get_ref().clone()
+            }
+            None => stem.unwrap_or_else(|| "scenario".into()),
+        };
+        let horizon = *raw.horizon.get_ref();
+        if horizon.is_zero() {
+            return Err(self.err(raw.horizon.span(), "horizon must be greater than zero"));
+        }
+        let warmup = raw
+            .warmup
+            .as_ref()
+            .map_or(SimDuration::ZERO, |w| *w.get_ref());
+        if warmup >= horizon {
+            let span = raw.warmup.as_ref().map_or(raw.horizon.span(), |w| w.span());
+            return Err(self.err(
+                span,
+                format!("warmup ({warmup}) must be shorter than the horizon ({horizon})"),
+            ));
+        }
+        if let Some(max) = &raw.max_time {
+            if max.get_ref().is_zero() {
+                return Err(self.err(max.span(), "max_time must be greater than zero"));
+            }
+        }
+        let replications = raw.replications.as_ref().map_or(1, |r| *r.get_ref());
+        if replications == 0 {
+            let span = raw
+                .replications
+                .as_ref()
+                .expect("zero came from the file")
+                .span();
+            return Err(self.err(span, "replications must be at least 1"));
+        }
+        let cpus = raw.machine.cpus.as_ref().map_or(1, |c| *c.get_ref());
+        if cpus == 0 {
+            let span = raw
+                .machine
+                .cpus
+                .as_ref()
+                .expect("zero came from the file")
+                .span();
+            return Err(self.err(span, "machine.cpus must be at least 1"));
+        }
+
+        Ok(Header {
+            name,
+            warmup,
+            horizon,
+            replications,
+            cpus,
+        })
+    }
+
+    /// The `[[device]]` tables: unique names, a capacity of at least 1.
+    fn devices(&self, raw: &RawScenario) -> Result<Vec<DeviceSpec>, ScenarioError> {
+        let mut devices = Vec::new();
+        for d in &raw.device {
+            if devices
+                .iter()
+                .any(|x: &DeviceSpec| &x.name == d.name.get_ref())
+            {
+                return Err(self.err(
+                    d.name.span(),
+                    format!("a second device named `{}`", d.name.get_ref()),
+                ));
+            }
+            if let Some(c) = &d.capacity {
+                if *c.get_ref() == 0 {
+                    return Err(self.err(
+                        c.span(),
+                        "capacity must be at least 1 (leave it out for unlimited)",
+                    ));
+                }
+            }
+            devices.push(DeviceSpec {
+                name: d.name.get_ref().clone(),
+                capacity: d.capacity.as_ref().map(|c| *c.get_ref()),
+            });
+        }
+
+        Ok(devices)
+    }
+
+    /// The `[[task]]` classes' names and attributes (programs aside).
+    fn classes(
+        &self,
+        raw: &RawScenario,
+        class_names: &[String],
+    ) -> Result<Vec<ClassSpec>, ScenarioError> {
+        let mut classes = Vec::new();
+        for (i, t) in raw.task.iter().enumerate() {
+            let task = t.get_ref();
+            let tname = task.name.get_ref();
+            if tname.is_empty() || tname.contains('#') {
+                return Err(self.err(
+                    task.name.span(),
+                    "a class name must be non-empty and without `#` (task ids are class#n)",
+                ));
+            }
+            if class_names[..i].contains(tname) {
+                return Err(self.err(
+                    task.name.span(),
+                    format!("a second [[task]] named `{tname}`"),
+                ));
+            }
+            classes.push(self.class(task)?);
+        }
+        if classes.iter().all(|c| c.arrival.is_none()) {
+            return Err(ScenarioError::general(
+                self.file,
+                "no [[task]] class has an `arrival`, so nothing would ever run",
+            ));
+        }
+        Ok(classes)
+    }
+
+    /// Every class's program, compiled, with the locks they name (in order
+    /// of first use); refuses programs that could never end or never let the
+    /// clock move.
+    fn programs(
+        &self,
+        raw: &RawScenario,
+        class_names: &[String],
+        devices: &[DeviceSpec],
+        classes: &[ClassSpec],
+    ) -> Result<(Vec<Vec<Step>>, Vec<String>), ScenarioError> {
+        let mut locks: Vec<String> = Vec::new();
+        let mut programs = Vec::new();
+        for t in &raw.task {
+            let program = &t.get_ref().program;
+            if program.get_ref().is_empty() {
+                return Err(self.err(program.span(), "a program needs at least one step"));
+            }
+            programs.push(self.steps(program.get_ref(), class_names, devices, &mut locks)?);
+        }
+        self.check_call_and_spawn_cycles(raw, class_names)?;
+        for ((t, class), program) in raw.task.iter().zip(classes).zip(&programs) {
+            if let (
+                Some(arrival),
+                Some(Arrival::Closed {
+                    think: Dist::Const(think),
+                    ..
+                }),
+            ) = (&t.get_ref().arrival, &class.arrival)
+            {
+                if think.is_zero() && !takes_time(program, &programs) {
+                    return Err(self.err(arrival.span(), "closed clients with no think time and a program that takes no time would submit tasks forever without the clock moving; give `think` or the program some duration"));
+                }
+            }
+        }
+        for t in &raw.task {
+            self.check_locks(t.get_ref(), raw)?;
+        }
+
+        Ok((programs, locks))
+    }
+
+    fn class(&self, task: &RawTask) -> Result<ClassSpec, ScenarioError> {
+        let mut spec = ClassSpec::new(task.name.get_ref().clone(), None);
+        if let Some(a) = &task.arrival {
+            let (arrival, count) = self.arrival(a.get_ref(), a.span())?;
+            spec.arrival = Some(arrival);
+            spec.count = count;
+        }
+        spec.priority = task.priority.unwrap_or(0);
+        match (&task.weight, &task.nice) {
+            (Some(w), Some(_)) => {
+                return Err(self.err(w.span(), "give a class `weight` or `nice`, not both"));
+            }
+            (Some(w), None) => {
+                if !(w.get_ref().is_finite() && *w.get_ref() > 0.0) {
+                    return Err(self.err(w.span(), "weight must be a number greater than zero"));
+                }
+                spec.weight = *w.get_ref();
+            }
+            (None, Some(n)) => {
+                if !(-20..=19).contains(n.get_ref()) {
+                    return Err(self.err(n.span(), "nice must be between -20 and 19, as in Linux"));
+                }
+                spec.weight = nice_weight(*n.get_ref());
+            }
+            (None, None) => {}
+        }
+        if let Some(t) = &task.tickets {
+            if *t.get_ref() == 0 {
+                return Err(self.err(t.span(), "tickets must be at least 1"));
+            }
+            spec.tickets = *t.get_ref();
+        }
+        if let Some(d) = &task.deadline {
+            if d.get_ref().is_zero() {
+                return Err(self.err(d.span(), "deadline must be greater than zero"));
+            }
+            spec.deadline = Some(*d.get_ref());
+        } else if let Some(Arrival::Periodic { period, .. }) = spec.arrival {
+            spec.deadline = Some(period);
+        }
+        Ok(spec)
+    }
+}
+
+/// Whether running `steps` can take any time (some step has a duration that
+/// is random or above zero).
+pub(super) fn takes_time(steps: &[Step], programs: &[Vec<Step>]) -> bool {
+    let lasts = |d: &Dist| !matches!(d, Dist::Const(c) if c.is_zero());
+    steps.iter().any(|step| match step {
+        Step::Compute(d) | Step::Sleep(d) | Step::Block(d) | Step::Io { duration: d, .. } => {
+            lasts(d)
+        }
+        Step::Call(class) => takes_time(&programs[class.0 as usize], programs),
+        Step::Repeat { times, body } => *times > 0 && takes_time(body, programs),
+        Step::Spawn { .. } | Step::Join | Step::Yield | Step::Lock(_) | Step::Unlock(_) => false,
+    })
+}
