@@ -27,8 +27,6 @@ pub mod srtf;
 pub mod stride;
 pub mod work_stealing;
 
-use std::any::Any;
-
 use crate::task::ClassId;
 use crate::time::{SimDuration, SimTime};
 
@@ -136,11 +134,33 @@ pub struct RunningTask {
 
 /// A task taken from one queue for another (per-CPU queues stealing), with
 /// the policy's own per-task state (a level, a virtual runtime...).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stolen {
     /// The task.
     pub task: ReadyTask,
     /// What the policy keeps about it, for `adopt` by another instance.
-    pub state: Option<Box<dyn Any + Send>>,
+    pub state: Carried,
+}
+
+/// What a policy keeps about a task that moves to another CPU's queue: a
+/// closed vocabulary, so the receiving instance reads it without downcasts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Carried {
+    /// Nothing: the task joins the new queue as if it woke there.
+    #[default]
+    Nothing,
+    /// Its lead over its queue's minimum (CFS virtual runtime, stride pass),
+    /// kept relative so that it means the same in the new queue.
+    Lead(f64),
+    /// Its level, with what is left of its quantum and allotment there (MLFQ).
+    Level {
+        /// The level, 0 the highest.
+        level: u32,
+        /// Time left of the current quantum.
+        quantum_left: SimDuration,
+        /// Quanta left at this level, the current one included.
+        allotment_left: u32,
+    },
 }
 
 /// Orders the ready queue and sizes slices. Defaults describe a cooperative

@@ -14,11 +14,10 @@
 //! `sysctl_sched_min_granularity` 0.75ms, `sysctl_sched_wakeup_granularity`
 //! 1ms), not multiplied by the kernel's 1 + log2(cpus) factor.
 
-use std::any::Any;
-
 use super::keyed::{FloatKey, KeyedQueue};
 use super::{
-    CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen, TaskId,
+    Carried, CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen,
+    TaskId,
 };
 use crate::time::{SimDuration, SimTime};
 
@@ -258,15 +257,15 @@ impl Policy for Cfs {
         self.queued_load -= w;
         // A migrating task keeps its lag behind this queue's minimum, as
         // Linux's migrate_task_rq_fair does.
-        stolen.state = Some(Box::new(v - self.min_vruntime) as Box<dyn Any + Send>);
+        stolen.state = Carried::Lead(v - self.min_vruntime);
         Some(stolen)
     }
 
     fn adopt(&mut self, stolen: Stolen) {
-        let lag = stolen
-            .state
-            .and_then(|s| s.downcast::<f64>().ok())
-            .map_or(0.0, |l| *l);
+        let lag = match stolen.state {
+            Carried::Lead(lag) => lag,
+            _ => 0.0,
+        };
         let v = self.min_vruntime + lag;
         *self.entry(stolen.task.id) = Some((v, stolen.task.weight));
         self.enqueue(stolen.task, Ready::Yielded);

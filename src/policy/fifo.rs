@@ -12,8 +12,8 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{
-    CpuId, Dispatch, ParamError, ParamInfo, Policy, PolicyInfo, PolicyKind, Ready, ReadyTask,
-    Scheduler, Stolen,
+    Carried, CpuId, Dispatch, ParamError, ParamInfo, Policy, PolicyInfo, PolicyKind, Ready,
+    ReadyTask, Scheduler, Stolen,
 };
 use crate::time::{SimDuration, SimTime};
 
@@ -117,9 +117,10 @@ impl SliceQueue {
 
     /// The task at the back, for another CPU's queue.
     pub fn steal(&mut self) -> Option<Stolen> {
-        self.queue
-            .pop_back()
-            .map(|(task, _)| Stolen { task, state: None })
+        self.queue.pop_back().map(|(task, _)| Stolen {
+            task,
+            state: Carried::Nothing,
+        })
     }
 
     /// Queued tasks.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{CpuId, Dispatch, Policy, Ready, ReadyTask, RunningTask, Stolen, TaskId};
+use super::{Carried, CpuId, Dispatch, Policy, Ready, ReadyTask, RunningTask, Stolen, TaskId};
 use crate::time::SimTime;
 
 /// A float key (a virtual runtime, a pass), totally ordered.
@@ -66,7 +66,10 @@ impl<K: Ord + Copy> KeyedQueue<K> {
         let task = self.views[id.index()]
             .take()
             .expect("queued tasks have views");
-        Some(Stolen { task, state: None })
+        Some(Stolen {
+            task,
+            state: Carried::Nothing,
+        })
     }
 
     /// The most urgent task, left queued.

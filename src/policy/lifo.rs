@@ -3,7 +3,7 @@
 //! once unless something became ready meanwhile. Models a stack-like ready
 //! list; unfair on purpose, a foil for `fifo`.
 
-use super::{CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
+use super::{Carried, CpuId, Dispatch, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
 use crate::time::SimTime;
 
 /// `[[policy]] kind = "lifo"`: no parameters.
@@ -53,7 +53,7 @@ impl Policy for Lifo {
         // The bottom of the stack: the task this CPU would run last.
         (!self.stack.is_empty()).then(|| Stolen {
             task: self.stack.remove(0),
-            state: None,
+            state: Carried::Nothing,
         })
     }
 }

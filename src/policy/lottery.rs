@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
+use super::{Carried, CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen};
 use crate::rng::{self, Purpose};
 use crate::time::{SimDuration, SimTime};
 
@@ -121,9 +121,10 @@ impl Policy for Lottery {
     }
 
     fn steal(&mut self) -> Option<Stolen> {
-        self.queue
-            .pop_back()
-            .map(|task| Stolen { task, state: None })
+        self.queue.pop_back().map(|task| Stolen {
+            task,
+            state: Carried::Nothing,
+        })
     }
 }
 

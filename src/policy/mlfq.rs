@@ -14,7 +14,8 @@
 use std::collections::VecDeque;
 
 use super::{
-    CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen, TaskId,
+    Carried, CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen,
+    TaskId,
 };
 use crate::time::{SimDuration, SimTime};
 
@@ -320,17 +321,26 @@ impl Policy for Mlfq {
         let task = queue.pop_back().expect("not empty");
         let state = self.standing[task.id.index()]
             .take()
-            .map(|s| Box::new(s) as Box<dyn std::any::Any + Send>);
+            .map_or(Carried::Nothing, |s| Carried::Level {
+                level: s.level as u32,
+                quantum_left: s.ticks_left,
+                allotment_left: s.allot_left,
+            });
         Some(Stolen { task, state })
     }
 
     fn adopt(&mut self, stolen: Stolen) {
-        let standing = stolen
-            .state
-            .and_then(|s| s.downcast::<Standing>().ok())
-            .map(|s| *s);
-        if let Some(s) = standing {
-            *self.standing_mut(stolen.task.id) = Some(s);
+        if let Carried::Level {
+            level,
+            quantum_left,
+            allotment_left,
+        } = stolen.state
+        {
+            *self.standing_mut(stolen.task.id) = Some(Standing {
+                level: level as usize,
+                ticks_left: quantum_left,
+                allot_left: allotment_left,
+            });
         }
         self.enqueue(stolen.task, Ready::Woke);
     }

@@ -7,10 +7,10 @@
 //! Default quantum 10ms (the papers used Mach's 100ms; a finer slice tracks
 //! the shares more closely).
 
-use std::any::Any;
-
 use super::keyed::{FloatKey, KeyedQueue};
-use super::{CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen, TaskId};
+use super::{
+    Carried, CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, Stolen, TaskId,
+};
 use crate::time::{SimDuration, SimTime};
 
 /// `[[policy]] kind = "stride"`.
@@ -138,15 +138,15 @@ impl Policy for Stride {
             .entry(stolen.task.id)
             .take()
             .expect("queued tasks are known");
-        stolen.state = Some(Box::new(pass - self.min_pass) as Box<dyn Any + Send>);
+        stolen.state = Carried::Lead(pass - self.min_pass);
         Some(stolen)
     }
 
     fn adopt(&mut self, stolen: Stolen) {
-        let lead = stolen
-            .state
-            .and_then(|s| s.downcast::<f64>().ok())
-            .map_or(0.0, |l| *l);
+        let lead = match stolen.state {
+            Carried::Lead(lead) => lead,
+            _ => 0.0,
+        };
         let tickets = f64::from(stolen.task.tickets.max(1));
         *self.entry(stolen.task.id) = Some((self.min_pass + lead, tickets));
         self.enqueue(stolen.task, Ready::Yielded);
