@@ -204,33 +204,6 @@ mod tests {
     }
 
     #[test]
-    fn every_listed_kind_builds() {
-        for info in super::super::POLICIES {
-            let config = crate::scenario::Scenario::from_str(
-                &format!(
-                    "horizon = \"1s\"\n[[policy]]\nkind = \"{}\"\n{}[[task]]\nname = \"t\"\narrival = {{ process = \"at\", times = [\"0s\"] }}\nprogram = [ {{ compute = \"1ms\" }} ]\n",
-                    info.kind,
-                    info.params
-                        .iter()
-                        .filter(|p| p.required)
-                        .map(|p| format!("{} = {}\n", p.name, p.example))
-                        .collect::<String>()
-                ),
-                "t.toml",
-            )
-            .unwrap_or_else(|e| panic!("{e}"))
-            .policies[0]
-                .config
-                .clone();
-            assert_eq!(config.kind(), info.kind);
-            assert_eq!(config.preemptive(), info.preemptive);
-            let fluid = matches!(config.build(2, 0, Queues::Global), Ok(Scheduler::Fluid));
-            assert_eq!(fluid, info.kind == "ps");
-            assert_eq!(fluid, info.fluid);
-        }
-    }
-
-    #[test]
     fn a_configuration_built_in_rust_is_checked_before_it_runs() {
         let zero = PolicyConfig::RoundRobin(round_robin::Config {
             quantum: SimDuration::ZERO,

@@ -1351,3 +1351,35 @@ fn spawn_cycle_closed_by_a_call_says_spawn() {
         ],
     );
 }
+
+/// Every listed policy kind reads from a table with its required examples and
+/// builds (ps as the fluid model).
+#[test]
+fn every_listed_kind_builds() {
+    for info in crate::policy::POLICIES {
+        let config = Scenario::from_str(
+            &format!(
+                "horizon = \"1s\"\n[[policy]]\nkind = \"{}\"\n{}[[task]]\nname = \"t\"\narrival = {{ process = \"at\", times = [\"0s\"] }}\nprogram = [ {{ compute = \"1ms\" }} ]\n",
+                info.kind,
+                info.params
+                    .iter()
+                    .filter(|p| p.required)
+                    .map(|p| format!("{} = {}\n", p.name, p.example))
+                    .collect::<String>()
+            ),
+            "t.toml",
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        .policies[0]
+            .config
+            .clone();
+        assert_eq!(config.kind(), info.kind);
+        assert_eq!(config.preemptive(), info.preemptive);
+        let fluid = matches!(
+            config.build(2, 0, crate::policy::Queues::Global),
+            Ok(crate::policy::Scheduler::Fluid)
+        );
+        assert_eq!(fluid, info.kind == "ps");
+        assert_eq!(fluid, info.fluid);
+    }
+}
