@@ -138,8 +138,8 @@ impl Scenario {
         }
         for task in &mut self.resolved.task {
             if let Some(arrival) = &mut task.get_mut().arrival {
-                if let Some(rate) = &mut arrival.get_mut().rate {
-                    *rate.get_mut() *= factor;
+                if let Some(toml::Value::Float(rate)) = arrival.get_mut().get_mut("rate") {
+                    *rate *= factor;
                 }
             }
         }

@@ -1,191 +1,231 @@
-//! Validating a class's arrival process (`poisson`, `periodic`, `at`,
-//! `closed`, `trace`) and reading trace files.
+//! A class's arrival process as a scenario writes it: one file per process
+//! under `arrivals/`, each with its fields as a serde struct, its checks, and
+//! the [`Arrival`] it resolves to; one `arrival_list!` line adds a process.
+//! This file only places errors and handles `count`, which every process takes.
+
+mod at;
+mod closed;
+mod periodic;
+mod poisson;
+mod trace;
 
 use std::ops::Range;
 
+use serde::Serialize;
+use serde::de::{DeserializeOwned, IntoDeserializer};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
-use super::schema::RawArrival;
 use super::{ScenarioError, Validator};
 use crate::model::Arrival;
-use crate::time::SimDuration;
+
+/// A field an arrival process takes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FieldInfo {
+    /// Its key in the `arrival` table.
+    pub(super) name: &'static str,
+    /// Whether the table must give it; `example` shows how.
+    pub(super) required: bool,
+    /// A line to give in the error when it is missing: `rate = 100.0 (per second)`.
+    pub(super) example: &'static str,
+}
+
+/// One arrival process as a scenario selects it.
+pub(super) trait ArrivalKind: Serialize + DeserializeOwned {
+    /// The `process` string.
+    const PROCESS: &'static str;
+    /// Its fields, in the order the resolved scenario lists them.
+    const FIELDS: &'static [FieldInfo];
+
+    /// Checks the values and resolves them into what the engine runs;
+    /// `at` places an error at one of the table's fields.
+    fn resolve(
+        &self,
+        v: &Validator,
+        at: &dyn Fn(&str) -> Range<usize>,
+    ) -> Result<Arrival, ScenarioError>;
+}
+
+/// The list of arrival processes: one line each.
+macro_rules! arrival_list {
+    ($($module:ident::$ty:ident),+ $(,)?) => {
+        /// Every process: its name and fields, in the order errors list them.
+        const PROCESSES: &[(&str, &[FieldInfo])] =
+            &[$((<$module::$ty as ArrivalKind>::PROCESS, <$module::$ty as ArrivalKind>::FIELDS)),+];
+
+        /// Reads, checks and resolves a `process` table's fields; `None`: no
+        /// such process. Also the fields as the resolved scenario prints them.
+        fn read(
+            process: &str,
+            fields: Spanned<DeValue>,
+            v: &Validator,
+            at: &dyn Fn(&str) -> Range<usize>,
+        ) -> Option<Result<(Arrival, toml::Table), ScenarioError>> {
+            $(if process == <$module::$ty as ArrivalKind>::PROCESS {
+                return Some(read_as::<$module::$ty>(fields, v, at));
+            })+
+            None
+        }
+    };
+}
+
+arrival_list! {
+    poisson::Poisson,
+    periodic::Periodic,
+    at::At,
+    closed::Closed,
+    trace::Trace,
+}
+
+fn read_as<K: ArrivalKind>(
+    fields: Spanned<DeValue>,
+    v: &Validator,
+    at: &dyn Fn(&str) -> Range<usize>,
+) -> Result<(Arrival, toml::Table), ScenarioError> {
+    let span = fields.span();
+    let kind = K::deserialize(fields.into_deserializer())
+        .map_err(|e| v.err(e.span().unwrap_or(span), e.message().trim_end()))?;
+    let arrival = kind.resolve(v, at)?;
+    Ok((arrival, toml::Table::try_from(&kind).unwrap_or_default()))
+}
+
+/// The keys that are not a process's own fields.
+const META: [&str; 2] = ["process", "count"];
 
 impl Validator<'_> {
+    /// The arrival process of the `[[task]]` at `index`, with its `count`; the
+    /// table of `raw` is rewritten in canonical form for the resolved scenario.
     pub(super) fn arrival(
         &self,
-        a: &RawArrival,
-        span: Range<usize>,
+        index: usize,
+        raw: &mut toml::Table,
     ) -> Result<(Arrival, Option<u64>), ScenarioError> {
-        let process = a.process.get_ref().as_str();
-        let fields: [(&str, Option<Range<usize>>); 7] = [
-            ("rate", a.rate.as_ref().map(|x| x.span())),
-            ("period", a.period.as_ref().map(|x| x.span())),
-            ("offset", a.offset.as_ref().map(|x| x.span())),
-            ("times", a.times.as_ref().map(|x| x.span())),
-            ("clients", a.clients.as_ref().map(|x| x.span())),
-            ("think", a.think.as_ref().map(|x| x.span())),
-            ("file", a.file.as_ref().map(|x| x.span())),
-        ];
-        let takes: &[&str] = match process {
-            "poisson" => &["rate"],
-            "periodic" => &["period", "offset"],
-            "at" => &["times"],
-            "closed" => &["clients", "think"],
-            "trace" => &["file"],
-            other => {
-                return Err(self.err(
-                    a.process.span(),
-                    format!("unknown arrival process `{other}`; expected one of: poisson, periodic, at, closed, trace"),
-                ));
-            }
+        let Some(table) = self.de_value(&["task"], Some(index), "arrival") else {
+            return Err(ScenarioError::general(
+                self.file,
+                "internal: an arrival table the span-keeping read does not see",
+            ));
         };
-        for (name, field_span) in &fields {
-            if let Some(s) = field_span {
-                if !takes.contains(name) {
-                    return Err(self.err(
-                        s.clone(),
-                        format!(
-                            "`{name}` is not a field of a {process} arrival (it takes: {}, count)",
-                            takes.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        let missing = |field: &str, example: &str| {
-            self.err(
-                span.clone(),
-                format!("a {process} arrival needs `{field}`, like {example}"),
-            )
+        let span = table.span();
+        let Some(entries) = table.get_ref().as_table() else {
+            return Err(self.err(
+                span,
+                "an arrival must be a table, like { process = \"poisson\", rate = 100.0 }",
+            ));
         };
-        let arrival = match process {
-            "poisson" => {
-                let rate = a
-                    .rate
-                    .as_ref()
-                    .ok_or_else(|| missing("rate", "rate = 100.0 (per second)"))?;
-                if !(rate.get_ref().is_finite() && *rate.get_ref() > 0.0) {
-                    return Err(self.err(
-                        rate.span(),
-                        "rate must be a number of arrivals per second, greater than zero",
-                    ));
-                }
-                Arrival::Poisson {
-                    rate: *rate.get_ref(),
-                }
-            }
-            "periodic" => {
-                let period = a
-                    .period
-                    .as_ref()
-                    .ok_or_else(|| missing("period", "period = \"10ms\""))?;
-                if period.get_ref().is_zero() {
-                    return Err(self.err(period.span(), "period must be greater than zero"));
-                }
-                Arrival::Periodic {
-                    period: *period.get_ref(),
-                    offset: a
-                        .offset
-                        .as_ref()
-                        .map_or(SimDuration::ZERO, |o| *o.get_ref()),
-                }
-            }
-            "at" => {
-                let times = a
-                    .times
-                    .as_ref()
-                    .ok_or_else(|| missing("times", "times = [\"0s\", \"1s\"]"))?;
-                let mut times = times.get_ref().clone();
-                times.sort();
-                Arrival::At { times }
-            }
-            "closed" => {
-                let clients = a
-                    .clients
-                    .as_ref()
-                    .ok_or_else(|| missing("clients", "clients = 10"))?;
-                if *clients.get_ref() == 0 {
-                    return Err(self.err(clients.span(), "clients must be at least 1"));
-                }
-                let think = a
-                    .think
-                    .as_ref()
-                    .ok_or_else(|| missing("think", "think = { exp = \"100ms\" }"))?;
-                think
-                    .get_ref()
-                    .validate()
-                    .map_err(|e| self.err(think.span(), e))?;
-                Arrival::Closed {
-                    clients: *clients.get_ref(),
-                    think: think.get_ref().clone(),
-                }
-            }
-            "trace" => {
-                let file = a
-                    .file
-                    .as_ref()
-                    .ok_or_else(|| missing("file", "file = \"arrivals.csv\""))?;
-                Arrival::At {
-                    times: self.trace(file)?,
-                }
-            }
-            _ => unreachable!("checked above"),
+        let Some(process_value) = entries.get("process") else {
+            return Err(self.err(span, "missing field `process`"));
         };
-        if let Some(count) = &a.count {
-            if *count.get_ref() == 0 {
-                return Err(self.err(
-                    count.span(),
-                    "count must be at least 1 (remove the class's arrival to have none)",
-                ));
-            }
-        }
-        Ok((arrival, a.count.as_ref().map(|c| *c.get_ref())))
-    }
-
-    /// Reads a trace of arrival times: one per line, a duration with a unit or
-    /// a number of seconds, in the first comma-separated column; a header line,
-    /// blank lines and `#` comments are skipped.
-    pub(super) fn trace(&self, file: &Spanned<String>) -> Result<Vec<SimDuration>, ScenarioError> {
-        let path = self.dir.join(file.get_ref());
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            self.err(
-                file.span(),
-                format!("cannot read the trace {}: {e}", path.display()),
-            )
-        })?;
-        let shown = path.display().to_string();
-        let mut times = Vec::new();
-        let mut offset = 0;
-        for (n, line) in text.lines().enumerate() {
-            let start = offset;
-            offset += line.len() + 1;
-            let field = line.split(',').next().unwrap_or("").trim();
-            if field.is_empty() || field.starts_with('#') {
+        let process: String = self.read(process_value)?;
+        let Some((_, fields)) = PROCESSES.iter().find(|(p, _)| *p == process) else {
+            let names: Vec<&str> = PROCESSES.iter().map(|(p, _)| *p).collect();
+            return Err(self.err(
+                process_value.span(),
+                format!(
+                    "unknown arrival process `{process}`; expected one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let at = |name: &str| entries.get(name).map_or(span.clone(), Spanned::span);
+        for (key, value) in entries.iter() {
+            let name = key.get_ref().as_ref();
+            if META.contains(&name) || fields.iter().any(|f| f.name == name) {
                 continue;
             }
-            let parsed = field.parse::<SimDuration>().ok().or_else(|| {
-                field
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s >= 0.0)
-                    .map(|s| SimDuration::from_nanos_f64(s * 1e9))
-            });
-            match parsed {
-                Some(t) => times.push(t),
-                None if n == 0 => {} // a header
-                None => {
-                    return Err(ScenarioError::at(
-                        &shown,
-                        &text,
-                        Some(start..start + line.len()),
-                        format!(
-                            "expected an arrival time (like \"1.5ms\" or 0.0015 seconds), found {field:?}"
-                        ),
+            if !all_fields().contains(&name) {
+                let all: Vec<String> = all_fields().iter().map(|k| format!("`{k}`")).collect();
+                return Err(self.err(
+                    key.span(),
+                    format!("unknown field `{name}`, expected one of {}", all.join(", ")),
+                ));
+            }
+            let takes: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            return Err(self.err(
+                value.span(),
+                format!(
+                    "`{name}` is not a field of a {process} arrival (it takes: {}, count)",
+                    takes.join(", ")
+                ),
+            ));
+        }
+        if let Some(missing) = fields
+            .iter()
+            .find(|f| f.required && entries.get(f.name).is_none())
+        {
+            return Err(self.err(
+                span.clone(),
+                format!(
+                    "a {process} arrival needs `{}`, like {}",
+                    missing.name, missing.example
+                ),
+            ));
+        }
+        let own = own_fields(entries);
+        let (arrival, canonical) = read(&process, Spanned::new(span.clone(), own), self, &at)
+            .unwrap_or_else(|| Err(self.err(process_value.span(), "unknown arrival process")))?;
+        let count = match entries.get("count") {
+            None => None,
+            Some(c) => {
+                let n: u64 = self.read(c)?;
+                if n == 0 {
+                    return Err(self.err(
+                        c.span(),
+                        "count must be at least 1 (remove the class's arrival to have none)",
                     ));
                 }
+                Some(n)
+            }
+        };
+        let given = |name: &str| entries.get(name).is_some();
+        *raw = resolved_table(&process, fields, &canonical, &given, count);
+        Ok((arrival, count))
+    }
+}
+
+/// Every field some process takes, with the meta keys first.
+fn all_fields() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = vec!["process"];
+    for (_, fields) in PROCESSES {
+        for f in *fields {
+            if !out.contains(&f.name) {
+                out.push(f.name);
             }
         }
-        times.sort();
-        Ok(times)
     }
+    out.push("count");
+    out
+}
+
+/// The table without `process` and `count`: what the process's struct reads.
+fn own_fields<'i>(entries: &DeTable<'i>) -> DeValue<'i> {
+    let mut own = DeTable::new();
+    for (key, value) in entries.iter() {
+        if !META.contains(&key.get_ref().as_ref()) {
+            own.insert(key.clone(), value.clone());
+        }
+    }
+    DeValue::Table(own)
+}
+
+/// The arrival table as the resolved scenario prints it: `process`, the
+/// fields the file gave (canonical values, the process's order), `count`.
+fn resolved_table(
+    process: &str,
+    fields: &[FieldInfo],
+    canonical: &toml::Table,
+    given: &dyn Fn(&str) -> bool,
+    count: Option<u64>,
+) -> toml::Table {
+    let mut out = toml::Table::new();
+    out.insert("process".into(), process.into());
+    for f in fields {
+        if let Some(v) = canonical.get(f.name).filter(|_| given(f.name)) {
+            out.insert(f.name.into(), v.clone());
+        }
+    }
+    if let Some(n) = count {
+        out.insert("count".into(), toml::Value::Integer(n as i64));
+    }
+    out
 }

@@ -2,9 +2,6 @@
 //! policy, whose own serde struct reads the parameters; this file only places
 //! errors (which key, which line) and gives each policy its unique label.
 
-use std::ops::Range;
-
-use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -30,11 +27,10 @@ impl Validator<'_> {
                 "a scenario needs at least one [[policy]] (for example kind = \"fifo\"); `corosim policies` lists them",
             ));
         }
-        // serde read the tables whole; their keys' places come from a second,
+        // serde read the tables whole; their keys' places come from the
         // span-keeping read of the same text.
-        let doc = DeTable::parse(self.text)
-            .map_err(|e| self.err(e.span().unwrap_or(0..0), e.message().trim_end()))?;
-        let tables: Vec<&Spanned<DeValue>> = doc
+        let tables: Vec<&Spanned<DeValue>> = self
+            .doc
             .get_ref()
             .get("policy")
             .and_then(|v| v.get_ref().as_array())
@@ -168,17 +164,6 @@ impl Validator<'_> {
             label,
             config,
             queues,
-        })
-    }
-
-    /// A value of the table as a `T`, or its error where it stands.
-    fn read<T: for<'de> Deserialize<'de>>(
-        &self,
-        value: &Spanned<DeValue>,
-    ) -> Result<T, ScenarioError> {
-        T::deserialize(value.clone().into_deserializer()).map_err(|e| {
-            let at: Range<usize> = e.span().unwrap_or(value.span());
-            self.err(at, e.message().trim_end())
         })
     }
 }

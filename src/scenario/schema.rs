@@ -66,7 +66,7 @@ pub struct RawDevice {
 pub struct RawTask {
     pub name: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arrival: Option<Spanned<RawArrival>>,
+    pub arrival: Option<Spanned<toml::Table>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,30 +78,6 @@ pub struct RawTask {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Spanned<SimDuration>>,
     pub program: Spanned<Vec<Spanned<RawStep>>>,
-}
-
-/// `arrival = { process = ..., ... }`: every field any process takes;
-/// validation checks which ones the chosen process accepts.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawArrival {
-    pub process: Spanned<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<Spanned<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<Spanned<SimDuration>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<Spanned<SimDuration>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub times: Option<Spanned<Vec<SimDuration>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clients: Option<Spanned<u32>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub think: Option<Spanned<Dist>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<Spanned<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<Spanned<u64>>,
 }
 
 /// One program step as written.

@@ -62,10 +62,20 @@ impl Source {
             .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned());
+        // serde accepted the text, so the span-keeping read does too.
+        let doc = toml::de::DeTable::parse(text).map_err(|e| {
+            ScenarioError::at(
+                &self.file,
+                text,
+                e.span(),
+                e.message().trim_end().to_string(),
+            )
+        })?;
         Validator {
             file: &self.file,
             text,
             dir: &self.dir,
+            doc: &doc,
         }
         .validate(raw, stem)
     }

@@ -5,7 +5,10 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::schema::{RawScenario, RawTask};
 use super::{Scenario, ScenarioError, nice_weight};
@@ -27,9 +30,43 @@ pub(super) struct Validator<'a> {
     pub(super) file: &'a str,
     pub(super) text: &'a str,
     pub(super) dir: &'a Path,
+    /// The same text read keeping every key's and value's span, for tables
+    /// whose kind decides which struct reads them (policies, arrivals).
+    pub(super) doc: &'a Spanned<DeTable<'a>>,
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    /// A value of the table as a `T`, or its error where it stands.
+    pub(super) fn read<T: for<'de> Deserialize<'de>>(
+        &self,
+        value: &Spanned<DeValue>,
+    ) -> Result<T, ScenarioError> {
+        T::deserialize(value.clone().into_deserializer()).map_err(|e| {
+            let at: Range<usize> = e.span().unwrap_or(value.span());
+            self.err(at, e.message().trim_end())
+        })
+    }
+
+    /// The span-keeping view of `table[index].key` (`index` into an array of
+    /// tables), or of `table.key` without an index.
+    pub(super) fn de_value(
+        &self,
+        table: &[&str],
+        index: Option<usize>,
+        key: &str,
+    ) -> Option<&Spanned<DeValue<'a>>> {
+        let mut at: &DeTable<'a> = self.doc.get_ref();
+        for name in table {
+            let value = at.get(*name)?.get_ref();
+            at = match (value, index) {
+                (DeValue::Array(items), Some(i)) => items.get(i)?.get_ref().as_table()?,
+                (DeValue::Table(t), _) => t,
+                _ => return None,
+            };
+        }
+        at.get(key)
+    }
+
     pub(super) fn err(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
         ScenarioError::at(self.file, self.text, Some(span), message)
     }
@@ -59,7 +96,7 @@ impl Validator<'_> {
                 "a scenario needs at least one [[task]] class",
             ));
         }
-        let classes = self.classes(&raw, &class_names)?;
+        let classes = self.classes(&mut raw, &class_names)?;
         let (programs, locks) = self.programs(&raw, &class_names, &devices, &classes)?;
 
         // Fill in the defaults, so the resolved scenario says what runs.
@@ -194,12 +231,12 @@ impl Validator<'_> {
     /// The `[[task]]` classes' names and attributes (programs aside).
     fn classes(
         &self,
-        raw: &RawScenario,
+        raw: &mut RawScenario,
         class_names: &[String],
     ) -> Result<Vec<ClassSpec>, ScenarioError> {
         let mut classes = Vec::new();
-        for (i, t) in raw.task.iter().enumerate() {
-            let task = t.get_ref();
+        for (i, t) in raw.task.iter_mut().enumerate() {
+            let task = t.get_mut();
             let tname = task.name.get_ref();
             if tname.is_empty() || tname.contains('#') {
                 return Err(self.err(
@@ -213,7 +250,7 @@ impl Validator<'_> {
                     format!("a second [[task]] named `{tname}`"),
                 ));
             }
-            classes.push(self.class(task)?);
+            classes.push(self.class(i, task)?);
         }
         if classes.iter().all(|c| c.arrival.is_none()) {
             return Err(ScenarioError::general(
@@ -265,10 +302,10 @@ impl Validator<'_> {
         Ok((programs, locks))
     }
 
-    fn class(&self, task: &RawTask) -> Result<ClassSpec, ScenarioError> {
+    fn class(&self, index: usize, task: &mut RawTask) -> Result<ClassSpec, ScenarioError> {
         let mut spec = ClassSpec::new(task.name.get_ref().clone(), None);
-        if let Some(a) = &task.arrival {
-            let (arrival, count) = self.arrival(a.get_ref(), a.span())?;
+        if let Some(a) = &mut task.arrival {
+            let (arrival, count) = self.arrival(index, a.get_mut())?;
             spec.arrival = Some(arrival);
             spec.count = count;
         }
