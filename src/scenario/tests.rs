@@ -1381,5 +1381,11 @@ fn every_listed_kind_builds() {
         );
         assert_eq!(fluid, info.kind == "ps");
         assert_eq!(fluid, info.fluid);
+        // The built policy says what its entry says, with either queueing.
+        for queues in [crate::policy::Queues::Global, crate::policy::Queues::PerCpu] {
+            if let Ok(crate::policy::Scheduler::Queue(p)) = config.build(2, 0, queues) {
+                assert_eq!(p.preemptive(), info.preemptive, "{}", info.kind);
+            }
+        }
     }
 }
