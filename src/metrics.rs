@@ -2,6 +2,7 @@
 //! [`TaskRecord`], and the summaries built from them.
 
 pub mod aggregate;
+pub mod metric;
 pub mod run;
 pub mod samples;
 pub mod summary;

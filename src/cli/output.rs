@@ -7,8 +7,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use corosim::batch::{BatchResult, Cell};
-use corosim::metrics::aggregate;
+use corosim::batch::{self, BatchResult, Cell};
+use corosim::metrics::metric::Metric;
+use corosim::metrics::summary::Classes;
 use corosim::report::data::{RunData, RunFiles};
 use corosim::report::{csv_out, html, plots, run_json::RunInfo, series_csv, trace};
 use corosim::scenario::Study;
@@ -144,20 +145,9 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
         "p99 latency (s)",
         "util"
     );
-    let metric = |name: &str| aggregate_index(name);
-    let (completed, mean, p99, util) = (
-        metric("completed"),
-        metric("latency_mean_s"),
-        metric("latency_p99_s"),
-        metric("cpu_utilization"),
-    );
-    let rows = aggregate::aggregate(&result.cells);
-    for row in rows
-        .iter()
-        .filter(|r| r.class + 1 == result.cells[0].summaries.len())
-    {
-        let point = &study.points[row.point];
-        let show = |i: usize, digits: usize| match row.estimates[i] {
+    let rows = batch::aggregate(study, &result.cells);
+    for row in rows.iter().filter(|r| r.class == Classes::All) {
+        let show = |metric: Metric, digits: usize| match row.intervals[metric] {
             Some(e) => match e.half_width {
                 Some(h) => format!("{:.digits$} ± {:.digits$}", e.mean, h),
                 None => format!("{:.digits$}", e.mean),
@@ -168,24 +158,18 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
             out,
             "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
             if sweep {
-                format!("{:<14}", truncate(&point.value, 13))
+                format!("{:<14}", truncate(&row.sweep_value, 13))
             } else {
                 String::new()
             },
-            truncate(&point.scenario.policies[row.policy].label, 32),
-            show(completed, 0),
-            show(mean, 6),
-            show(p99, 6),
-            row.estimates[util].map_or("-".into(), |e| format!("{:.3}", e.mean)),
+            truncate(&row.policy, 32),
+            show(Metric::Completed, 0),
+            show(Metric::LatencyMeanS, 6),
+            show(Metric::LatencyP99S, 6),
+            row.mean(Metric::CpuUtilization)
+                .map_or("-".into(), |mean| format!("{mean:.3}")),
         );
     }
-}
-
-fn aggregate_index(name: &str) -> usize {
-    corosim::metrics::summary::METRICS
-        .iter()
-        .position(|m| *m == name)
-        .expect("a summary metric")
 }
 
 fn truncate(s: &str, n: usize) -> String {

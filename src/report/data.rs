@@ -2,9 +2,11 @@
 //! the run folder's files (`run.json` and the CSVs), so that `corosim plot DIR`
 //! redraws exactly what `corosim run` drew.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
+
+use crate::metrics::aggregate::{AggregateRow, Interval};
+use crate::metrics::metric::{Metric, PerMetric};
+use crate::metrics::summary::Classes;
 
 /// What `run.json` says that the report shows.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -36,34 +38,6 @@ pub struct RunMeta {
 
 fn one() -> u32 {
     1
-}
-
-/// A row of `aggregate.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AggregateRow {
-    /// Sweep point.
-    pub point: usize,
-    /// Swept value.
-    pub sweep_value: String,
-    /// Policy label.
-    pub policy: String,
-    /// Class name, or `*`.
-    pub class: String,
-    /// Replications aggregated.
-    pub replications: usize,
-    /// Per metric (`latency_p99_s`...): mean and 95% half-width.
-    pub metrics: BTreeMap<String, (Option<f64>, Option<f64>)>,
-}
-
-impl AggregateRow {
-    /// The mean of `metric`.
-    pub fn mean(&self, metric: &str) -> Option<f64> {
-        self.metrics.get(metric).and_then(|m| m.0)
-    }
-    /// The 95% half-width of `metric`.
-    pub fn ci95(&self, metric: &str) -> Option<f64> {
-        self.metrics.get(metric).and_then(|m| m.1)
-    }
 }
 
 /// A row of `timeseries.csv`.
@@ -199,23 +173,24 @@ impl RunData {
                     text.parse::<f64>().ok()
                 }
             };
-            let mut metrics = BTreeMap::new();
+            let mut intervals: PerMetric<Option<Interval>> = PerMetric::default();
             for (k, name) in header.iter().enumerate().skip(5) {
-                if let Some(metric) = name.strip_suffix("_mean") {
-                    let ci = header
-                        .get(k + 1)
-                        .filter(|h| h.ends_with("_ci95"))
-                        .and_then(|_| num(field(k + 1)));
-                    metrics.insert(metric.to_string(), (num(field(k)), ci));
-                }
+                let Some(metric) = name.strip_suffix("_mean").and_then(Metric::from_column) else {
+                    continue;
+                };
+                let half_width = header
+                    .get(k + 1)
+                    .filter(|h| h.ends_with("_ci95"))
+                    .and_then(|_| num(field(k + 1)));
+                intervals[metric] = num(field(k)).map(|mean| Interval { mean, half_width });
             }
             aggregate.push(AggregateRow {
                 point: field(0).parse().map_err(|_| bad("point"))?,
                 sweep_value: field(1).to_string(),
                 policy: field(2).to_string(),
-                class: field(3).to_string(),
+                class: Classes::parse(field(3)),
                 replications: field(4).parse().map_err(|_| bad("replications"))?,
-                metrics,
+                intervals,
             });
         }
         Ok(RunData {

@@ -25,103 +25,28 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
-use crate::report::data::{AggregateRow, RunData};
+use crate::metrics::aggregate::AggregateRow;
+use crate::metrics::metric::{Metric, Unit};
+use crate::metrics::summary::Classes;
+use crate::report::data::RunData;
 use crate::report::plots::Chart;
 
-/// How a metric is shown.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
-    /// A count (completions, preemptions): no unit.
-    Count,
-    /// Per second.
-    Rate,
-    /// Seconds, shown in s, ms, µs or ns.
-    Seconds,
-    /// A fraction, shown as a percentage.
-    Percent,
-    /// A dimensionless index.
-    Index,
-}
-
-/// A column of the headline table.
-struct Column {
-    /// The metric's name in `aggregate.csv` (without `_mean`).
-    metric: &'static str,
-    /// Its heading.
-    label: &'static str,
-    /// What it means (the heading's tooltip).
-    help: &'static str,
-    kind: Kind,
-}
-
-const COLUMNS: [Column; 10] = [
-    Column {
-        metric: "completed",
-        label: "completed",
-        help: "tasks that arrived after the warm-up and finished",
-        kind: Kind::Count,
-    },
-    Column {
-        metric: "throughput_per_s",
-        label: "throughput",
-        help: "completions in [warmup, horizon) per second",
-        kind: Kind::Rate,
-    },
-    Column {
-        metric: "latency_mean_s",
-        label: "mean latency",
-        help: "mean turnaround: finish minus arrival",
-        kind: Kind::Seconds,
-    },
-    Column {
-        metric: "latency_p50_s",
-        label: "p50 latency",
-        help: "median turnaround",
-        kind: Kind::Seconds,
-    },
-    Column {
-        metric: "latency_p99_s",
-        label: "p99 latency",
-        help: "99th percentile turnaround",
-        kind: Kind::Seconds,
-    },
-    Column {
-        metric: "response_mean_s",
-        label: "mean response",
-        help: "mean of first start minus arrival",
-        kind: Kind::Seconds,
-    },
-    Column {
-        metric: "cpu_utilization",
-        label: "utilisation",
-        help: "CPU time computing in the window / (CPUs x window)",
-        kind: Kind::Percent,
-    },
-    Column {
-        metric: "preemptions",
-        label: "preemptions",
-        help: "preemptions of measured tasks",
-        kind: Kind::Count,
-    },
-    Column {
-        metric: "fairness_jain",
-        label: "fairness",
-        help: "Jain's index over finished tasks of cpu / (weight x turnaround); 1 is perfectly fair",
-        kind: Kind::Index,
-    },
-    Column {
-        metric: "deadline_misses",
-        label: "deadline misses",
-        help: "measured tasks that finished after their deadline or never",
-        kind: Kind::Count,
-    },
+/// The metrics of the headline tables, in order.
+const HEADLINE: [Metric; 10] = [
+    Metric::Completed,
+    Metric::ThroughputPerS,
+    Metric::LatencyMeanS,
+    Metric::LatencyP50S,
+    Metric::LatencyP99S,
+    Metric::ResponseMeanS,
+    Metric::CpuUtilization,
+    Metric::Preemptions,
+    Metric::FairnessJain,
+    Metric::DeadlineMisses,
 ];
 
-/// The metrics of `paired.csv` the page shows, with their headings.
-const PAIRED_METRICS: [(&str, &str); 2] = [
-    ("latency_mean_s", "mean latency"),
-    ("latency_p99_s", "p99 latency"),
-];
+/// The metrics of `paired.csv` the page shows.
+const PAIRED_METRICS: [Metric; 2] = [Metric::LatencyMeanS, Metric::LatencyP99S];
 
 /// Above this many comparisons the table starts folded.
 const PAIRED_FOLD: usize = 30;
@@ -285,16 +210,17 @@ fn three_significant(x: f64) -> usize {
     (2 - x.abs().log10().floor() as i64).clamp(0, 9) as usize
 }
 
-/// The scale and unit suffix for values of `kind` around `magnitude`.
-fn unit(kind: Kind, magnitude: f64) -> (f64, &'static str) {
-    match kind {
-        Kind::Count | Kind::Index => (1.0, ""),
-        Kind::Rate => (1.0, "/s"),
-        Kind::Percent => (100.0, "%"),
-        Kind::Seconds if magnitude >= 1.0 || magnitude == 0.0 => (1.0, " s"),
-        Kind::Seconds if magnitude >= 1e-3 => (1e3, " ms"),
-        Kind::Seconds if magnitude >= 1e-6 => (1e6, " µs"),
-        Kind::Seconds => (1e9, " ns"),
+/// The scale and unit suffix for values in `unit` around `magnitude`:
+/// fractions as percentages, seconds in s, ms, µs or ns.
+fn scale(unit: Unit, magnitude: f64) -> (f64, &'static str) {
+    match unit {
+        Unit::Count | Unit::Ratio => (1.0, ""),
+        Unit::PerSecond => (1.0, "/s"),
+        Unit::Fraction => (100.0, "%"),
+        Unit::Seconds if magnitude >= 1.0 || magnitude == 0.0 => (1.0, " s"),
+        Unit::Seconds if magnitude >= 1e-3 => (1e3, " ms"),
+        Unit::Seconds if magnitude >= 1e-6 => (1e6, " µs"),
+        Unit::Seconds => (1e9, " ns"),
     }
 }
 
@@ -302,13 +228,13 @@ fn unit(kind: Kind, magnitude: f64) -> (f64, &'static str) {
 /// significant digits and the mean to the same decimals; without a
 /// half-width, the mean to three significant digits (counts as integers).
 /// `signed` puts a `+` on positive values (differences).
-fn estimate(kind: Kind, mean: Option<f64>, half_width: Option<f64>, signed: bool) -> String {
+fn estimate(unit: Unit, mean: Option<f64>, half_width: Option<f64>, signed: bool) -> String {
     let Some(mean) = mean.filter(|m| m.is_finite()) else {
         return r#"<span class="na">–</span>"#.to_string();
     };
     let half_width = half_width.filter(|h| h.is_finite());
-    let (scale, suffix) = unit(kind, mean.abs().max(half_width.unwrap_or(0.0)));
-    let (m, h) = (mean * scale, half_width.map(|h| h * scale));
+    let (factor, suffix) = scale(unit, mean.abs().max(half_width.unwrap_or(0.0)));
+    let (m, h) = (mean * factor, half_width.map(|h| h * factor));
     let decimals = match h {
         // At most five significant digits of the mean, however narrow the
         // interval (a rounding error's width must not print ten digits).
@@ -320,7 +246,7 @@ fn estimate(kind: Kind, mean: Option<f64>, half_width: Option<f64>, signed: bool
                 of_h.min(three_significant(m) + 2)
             }
         }
-        _ if kind == Kind::Count && m.fract() == 0.0 => 0,
+        _ if unit == Unit::Count && m.fract() == 0.0 => 0,
         _ => three_significant(m),
     };
     let mut mean_text = digits(m, decimals);
@@ -401,7 +327,7 @@ fn sweep_heading(data: &RunData) -> String {
 }
 
 /// Whether `metric` is non-zero in some of `rows`.
-fn any_nonzero(rows: &[&AggregateRow], metric: &str) -> bool {
+fn any_nonzero(rows: &[&AggregateRow], metric: Metric) -> bool {
     rows.iter()
         .any(|r| r.mean(metric).is_some_and(|v| v != 0.0))
 }
@@ -423,17 +349,17 @@ fn metrics_table(out: &mut String, data: &RunData, rows: &[&AggregateRow], class
         out.push_str("<th class=\"key\">class</th>");
     }
     // Deadline misses only where some task has missed one.
-    let columns: Vec<&Column> = COLUMNS
-        .iter()
-        .filter(|c| c.metric != "deadline_misses" || any_nonzero(rows, c.metric))
+    let columns: Vec<Metric> = HEADLINE
+        .into_iter()
+        .filter(|&m| m != Metric::DeadlineMisses || any_nonzero(rows, m))
         .collect();
-    for c in &columns {
+    for m in &columns {
         let _ = write!(
             out,
             "<th title=\"{} ({}, mean ± 95% half-width)\">{}</th>",
-            escape(c.help),
-            c.metric,
-            escape(c.label)
+            escape(m.help()),
+            m.column(),
+            escape(m.label())
         );
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -443,13 +369,13 @@ fn metrics_table(out: &mut String, data: &RunData, rows: &[&AggregateRow], class
             open_row(out, i == 0 && swept, group.len(), &row.sweep_value);
             let _ = write!(out, "<th scope=\"row\">{}</th>", escape(&row.policy));
             if class_column {
-                let _ = write!(out, "<td>{}</td>", escape(&row.class));
+                let _ = write!(out, "<td>{}</td>", escape(&row.class.to_string()));
             }
-            for c in &columns {
+            for &m in &columns {
                 let _ = write!(
                     out,
                     "<td class=\"num\">{}</td>",
-                    estimate(c.kind, row.mean(c.metric), row.ci95(c.metric), false)
+                    estimate(m.unit(), row.mean(m), row.ci95(m), false)
                 );
             }
             out.push_str("</tr>\n");
@@ -473,8 +399,12 @@ fn metrics_section(out: &mut String, data: &RunData) {
          for its definition."
             .to_string()
     };
-    let all: Vec<&AggregateRow> = data.aggregate.iter().filter(|r| r.class == "*").collect();
-    let note = if any_nonzero(&all, "deadline_misses") {
+    let all: Vec<&AggregateRow> = data
+        .aggregate
+        .iter()
+        .filter(|r| r.class == Classes::All)
+        .collect();
+    let note = if any_nonzero(&all, Metric::DeadlineMisses) {
         note
     } else {
         format!("{note} No task missed a deadline.")
@@ -485,7 +415,11 @@ fn metrics_section(out: &mut String, data: &RunData) {
     } else {
         metrics_table(out, data, &all, false);
     }
-    let classes: Vec<&AggregateRow> = data.aggregate.iter().filter(|r| r.class != "*").collect();
+    let classes: Vec<&AggregateRow> = data
+        .aggregate
+        .iter()
+        .filter(|r| r.class != Classes::All)
+        .collect();
     // With one class its rows repeat the headline table.
     if data.meta.classes.len() > 1 && !classes.is_empty() {
         let _ = writeln!(
@@ -506,7 +440,7 @@ struct Pair {
     a: String,
     b: String,
     /// By metric: mean difference, half-width, significant, replications.
-    metrics: BTreeMap<String, (Option<f64>, Option<f64>, bool, String)>,
+    metrics: BTreeMap<Metric, (Option<f64>, Option<f64>, bool, String)>,
 }
 
 /// The comparisons of `paired.csv` for class `*` and `PAIRED_METRICS`, in
@@ -549,9 +483,10 @@ fn read_paired(text: &str) -> Result<Vec<Pair>, String> {
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("row {}: {e}", i + 2))?;
         let field = |n: usize| record.get(n).unwrap_or_default();
-        if field(class) != "*" || !PAIRED_METRICS.iter().any(|(m, _)| *m == field(metric)) {
+        let shown = Metric::from_column(field(metric)).filter(|m| PAIRED_METRICS.contains(m));
+        let Some(shown) = shown.filter(|_| Classes::parse(field(class)) == Classes::All) else {
             continue;
-        }
+        };
         let key = (
             field(point).to_string(),
             field(a).to_string(),
@@ -568,7 +503,7 @@ fn read_paired(text: &str) -> Result<Vec<Pair>, String> {
         });
         let num = |n: usize| field(n).parse::<f64>().ok();
         pairs[at].metrics.insert(
-            field(metric).to_string(),
+            shown,
             (
                 num(mean),
                 num(ci),
@@ -625,8 +560,8 @@ fn paired_section(out: &mut String, data: &RunData, paired: &str) {
         );
     }
     out.push_str("<th class=\"key\">policies</th>");
-    for (_, label) in PAIRED_METRICS {
-        let _ = write!(out, "<th>Δ {label}</th>");
+    for m in PAIRED_METRICS {
+        let _ = write!(out, "<th>Δ {}</th>", m.label());
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     let groups: Vec<&[Pair]> = pairs
@@ -641,11 +576,11 @@ fn paired_section(out: &mut String, data: &RunData, paired: &str) {
                 escape(&pair.a),
                 escape(&pair.b)
             );
-            for (metric, _) in PAIRED_METRICS {
-                let cell = match pair.metrics.get(metric) {
+            for metric in PAIRED_METRICS {
+                let cell = match pair.metrics.get(&metric) {
                     None => r#"<span class="na">–</span>"#.to_string(),
                     Some((mean, ci, significant, reps)) => {
-                        let value = estimate(Kind::Seconds, *mean, *ci, true);
+                        let value = estimate(metric.unit(), *mean, *ci, true);
                         let verdict = if ci.is_none() {
                             format!(
                                 "<span class=\"nsig\">no interval ({} replication)</span>",
@@ -754,6 +689,8 @@ pub fn render(data: &RunData, charts: &[Chart], paired: Option<&str>) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::aggregate::Interval;
+    use crate::metrics::metric::PerMetric;
     use crate::report::data::RunMeta;
 
     /// A 1x1 PNG (a white pixel).
@@ -765,19 +702,26 @@ mod tests {
         0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
 
+    fn interval(mean: f64, half_width: f64) -> Option<Interval> {
+        Some(Interval {
+            mean,
+            half_width: Some(half_width),
+        })
+    }
+
     fn row(point: usize, value: &str, policy: &str, class: &str, reps: usize) -> AggregateRow {
-        let mut metrics = BTreeMap::new();
-        for c in &COLUMNS {
-            metrics.insert(c.metric.to_string(), (Some(0.0123), Some(0.0012)));
+        let mut intervals = PerMetric::default();
+        for m in HEADLINE {
+            intervals[m] = interval(0.0123, 0.0012);
         }
-        metrics.insert("completed".to_string(), (Some(1813.4), Some(12.3)));
+        intervals[Metric::Completed] = interval(1813.4, 12.3);
         AggregateRow {
             point,
             sweep_value: value.to_string(),
             policy: policy.to_string(),
-            class: class.to_string(),
+            class: Classes::parse(class),
             replications: reps,
-            metrics,
+            intervals,
         }
     }
 
@@ -901,8 +845,7 @@ mod tests {
     fn deadline_misses_only_when_some() {
         let mut d = data();
         for row in &mut d.aggregate {
-            row.metrics
-                .insert("deadline_misses".into(), (Some(0.0), Some(0.0)));
+            row.intervals[Metric::DeadlineMisses] = interval(0.0, 0.0);
         }
         let page = render(&d, &[], None);
         assert!(!page.contains("deadline misses"));
@@ -916,7 +859,8 @@ mod tests {
     fn one_class_has_no_per_class_detail() {
         let mut d = data();
         d.meta.classes.truncate(1);
-        d.aggregate.retain(|r| r.class != "batch");
+        d.aggregate
+            .retain(|r| r.class != Classes::One("batch".into()));
         assert!(!render(&d, &[], None).contains("per-class"));
     }
 
@@ -970,7 +914,7 @@ mod tests {
             }
             out
         };
-        let s = Kind::Seconds;
+        let s = Unit::Seconds;
         assert_eq!(text(s, Some(0.55), None, false), "550 ms");
         assert_eq!(text(s, Some(2.5e-6), None, false), "2.50 µs");
         assert_eq!(text(s, Some(3e-8), None, false), "30.0 ns");
@@ -981,31 +925,31 @@ mod tests {
             text(s, Some(-0.0004), Some(0.001), true),
             "\u{2212}0.4 ms ± 1.0"
         );
-        assert_eq!(text(Kind::Count, Some(42.0), None, false), "42");
-        assert_eq!(text(Kind::Count, Some(0.0), Some(0.0), false), "0 ± 0");
+        assert_eq!(text(Unit::Count, Some(42.0), None, false), "42");
+        assert_eq!(text(Unit::Count, Some(0.0), Some(0.0), false), "0 ± 0");
         assert_eq!(
-            text(Kind::Count, Some(25199.4), Some(145.2), false),
+            text(Unit::Count, Some(25199.4), Some(145.2), false),
             "25\u{202f}199 ± 145"
         );
-        assert_eq!(text(Kind::Rate, Some(900.4), None, false), "900/s");
+        assert_eq!(text(Unit::PerSecond, Some(900.4), None, false), "900/s");
         assert_eq!(
-            text(Kind::Rate, Some(0.1111), Some(0.0), false),
+            text(Unit::PerSecond, Some(0.1111), Some(0.0), false),
             "0.111/s ± 0"
         );
-        assert_eq!(text(Kind::Index, Some(1.0), Some(0.0), false), "1.00 ± 0");
+        assert_eq!(text(Unit::Ratio, Some(1.0), Some(0.0), false), "1.00 ± 0");
         assert_eq!(
-            text(Kind::Percent, Some(0.05555555563), Some(3.4e-10), false),
+            text(Unit::Fraction, Some(0.05555555563), Some(3.4e-10), false),
             "5.5556% ± 0"
         );
         assert_eq!(text(s, Some(0.0), Some(0.002), true), "0.0 ms ± 2.0");
-        assert_eq!(text(Kind::Index, Some(0.98765), None, false), "0.988");
-        assert_eq!(text(Kind::Percent, Some(0.29), None, false), "29.0%");
+        assert_eq!(text(Unit::Ratio, Some(0.98765), None, false), "0.988");
+        assert_eq!(text(Unit::Fraction, Some(0.29), None, false), "29.0%");
         assert_eq!(
-            estimate(Kind::Percent, Some(0.304), Some(0.0068), false),
+            estimate(Unit::Fraction, Some(0.304), Some(0.0068), false),
             "<span class=\"m\">30.40%</span> <span class=\"ci\">± 0.68</span>"
         );
-        assert!(estimate(Kind::Seconds, None, None, false).contains("na"));
-        assert!(estimate(Kind::Seconds, Some(f64::NAN), None, false).contains("na"));
+        assert!(estimate(Unit::Seconds, None, None, false).contains("na"));
+        assert!(estimate(Unit::Seconds, Some(f64::NAN), None, false).contains("na"));
         assert_eq!(slug("Latency CDF (p99)"), "latency-cdf-p99");
     }
 }

@@ -25,6 +25,8 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::metrics::metric::Metric;
+use crate::metrics::summary::Classes;
 use crate::report::data::{GanttRow, RunData};
 
 /// One chart, rendered.
@@ -1002,7 +1004,7 @@ type SweepLines = BTreeMap<usize, (String, Vec<(f64, f64, Option<f64>)>)>;
 
 /// `metric` of class `*` against the swept value, per policy, scaled by
 /// `scale`.
-fn sweep_lines(data: &RunData, xs: &[f64], metric: &str, scale: f64) -> SweepLines {
+fn sweep_lines(data: &RunData, xs: &[f64], metric: Metric, scale: f64) -> SweepLines {
     let mut lines: SweepLines = BTreeMap::new();
     let mut labels: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (point, &x) in xs.iter().enumerate() {
@@ -1010,7 +1012,7 @@ fn sweep_lines(data: &RunData, xs: &[f64], metric: &str, scale: f64) -> SweepLin
             let row = data
                 .aggregate
                 .iter()
-                .find(|r| r.point == point && r.policy == p.label && r.class == "*");
+                .find(|r| r.point == point && r.policy == p.label && r.class == Classes::All);
             let Some(row) = row else { continue };
             labels.entry(p.index).or_default().push(p.label.clone());
             if let Some(mean) = row.mean(metric) {
@@ -1061,8 +1063,8 @@ fn sweep_title(data: &RunData, what: &str) -> String {
 fn sweep_latency(data: &RunData, values: &[f64]) -> Option<LineChart> {
     let (factor, key, unit) = sweep_axis(data, values);
     let xs: Vec<f64> = values.iter().map(|v| v * factor).collect();
-    let p50 = sweep_lines(data, &xs, "latency_p50_s", 1e3);
-    let p99 = sweep_lines(data, &xs, "latency_p99_s", 1e3);
+    let p50 = sweep_lines(data, &xs, Metric::LatencyP50S, 1e3);
+    let p99 = sweep_lines(data, &xs, Metric::LatencyP99S, 1e3);
     let mut lines = Vec::new();
     let mut legend = Vec::new();
     let mut any_band = false;
@@ -1102,7 +1104,7 @@ fn sweep_latency(data: &RunData, values: &[f64]) -> Option<LineChart> {
         return None;
     }
     legend.push(Entry {
-        label: "p99 latency".into(),
+        label: Metric::LatencyP99S.label().into(),
         swatch: Swatch::Line {
             color: TEXT,
             width: 3,
@@ -1110,7 +1112,7 @@ fn sweep_latency(data: &RunData, values: &[f64]) -> Option<LineChart> {
         },
     });
     legend.push(Entry {
-        label: "p50 latency (median)".into(),
+        label: format!("{} (median)", Metric::LatencyP50S.label()),
         swatch: Swatch::Line {
             color: TEXT,
             width: 2,
@@ -1132,7 +1134,7 @@ fn sweep_latency(data: &RunData, values: &[f64]) -> Option<LineChart> {
 fn sweep_throughput(data: &RunData, values: &[f64]) -> Option<LineChart> {
     let (factor, key, unit) = sweep_axis(data, values);
     let xs: Vec<f64> = values.iter().map(|v| v * factor).collect();
-    let series = sweep_lines(data, &xs, "throughput_per_s", 1.0);
+    let series = sweep_lines(data, &xs, Metric::ThroughputPerS, 1.0);
     let mut lines = Vec::new();
     let mut legend = Vec::new();
     let mut any_band = false;
