@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::metrics::aggregate::{AggregateRow, Interval};
 use crate::metrics::metric::{Metric, PerMetric};
 use crate::metrics::summary::Classes;
+use crate::report::series_csv::GanttKind;
 
 /// What `run.json` says that the report shows.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -97,8 +98,9 @@ pub struct GanttRow {
     pub start_ns: u64,
     /// End, ns (= start for a preemption).
     pub end_ns: u64,
-    /// `compute`, `switch`, `blocked` or `preemption`.
-    pub kind: String,
+    /// `compute`, `switch`, `blocked` or `preemption` (any other kind is an
+    /// error reading the file).
+    pub kind: GanttKind,
 }
 
 /// Everything the charts and the report read.
@@ -219,5 +221,38 @@ impl RunData {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_gantt_kind_is_an_error() {
+        let gantt = |kind: &str| {
+            format!(
+                "point,sweep_value,policy,replication,cpu,task,class,start_ns,end_ns,kind\n\
+                 0,,fifo,0,0,job#0,job,0,10,{kind}\n"
+            )
+        };
+        let parse = |gantt: &str| {
+            RunData::parse(&RunFiles {
+                run_json: r#"{"scenario": "s", "replications": 1, "policies": ["fifo"],
+                    "resolved_scenario": ""}"#,
+                aggregate: "point,sweep_value,policy,class,replications\n",
+                timeseries: "point\n",
+                latency_cdf: "point\n",
+                gantt,
+            })
+        };
+        let data = parse(&gantt("blocked")).unwrap();
+        assert_eq!(
+            data.gantt[0].kind,
+            GanttKind::Segment(crate::metrics::SegmentKind::Blocked)
+        );
+        let error = parse(&gantt("nap")).unwrap_err();
+        assert!(error.starts_with("gantt.csv, row 2: "), "{error}");
+        assert!(error.contains("unknown kind `nap`"), "{error}");
     }
 }

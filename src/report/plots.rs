@@ -25,9 +25,11 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::metrics::SegmentKind;
 use crate::metrics::metric::Metric;
 use crate::metrics::summary::Classes;
 use crate::report::data::{GanttRow, RunData};
+use crate::report::series_csv::GanttKind;
 
 /// One chart, rendered.
 #[derive(Clone, PartialEq)]
@@ -1216,13 +1218,22 @@ const GANTT_LEGEND_WIDTH: i32 = (GANTT_WIDTH - GANTT_Y_LABELS - 30) as i32;
 /// the same window for every policy, so they compare side by side.
 const GANTT_WORK_PER_CPU: usize = 60;
 
+/// Whether a row of `kind` is work: a task computing or holding the worker
+/// in a cooperative block.
+fn is_work(kind: GanttKind) -> bool {
+    matches!(
+        kind,
+        GanttKind::Segment(SegmentKind::Compute | SegmentKind::Blocked)
+    )
+}
+
 /// Where the window of `rows` (one run's segments) ends, in ns: at the start
 /// of the first work segment beyond `GANTT_WORK_PER_CPU` per CPU, else at the
 /// end of the last segment.
 fn gantt_cut(rows: &[GanttRow], cpus: u32) -> u64 {
     let mut starts: Vec<u64> = rows
         .iter()
-        .filter(|r| r.kind == "compute" || r.kind == "blocked")
+        .filter(|r| is_work(r.kind))
         .map(|r| r.start_ns)
         .collect();
     starts.sort_unstable();
@@ -1239,16 +1250,16 @@ fn gantt_cut(rows: &[GanttRow], cpus: u32) -> u64 {
 fn merged<'a>(rows: impl Iterator<Item = &'a GanttRow>) -> Vec<GanttRow> {
     let mut rows: Vec<GanttRow> = rows.cloned().collect();
     rows.sort_by(|a, b| {
-        (a.cpu, a.start_ns, a.kind == "preemption").cmp(&(
+        (a.cpu, a.start_ns, a.kind == GanttKind::Preemption).cmp(&(
             b.cpu,
             b.start_ns,
-            b.kind == "preemption",
+            b.kind == GanttKind::Preemption,
         ))
     });
     let mut out: Vec<GanttRow> = Vec::with_capacity(rows.len());
     for r in rows {
         if let Some(last) = out.last_mut() {
-            let joins = r.kind != "preemption"
+            let joins = r.kind != GanttKind::Preemption
                 && last.kind == r.kind
                 && last.cpu == r.cpu
                 && last.task == r.task
@@ -1299,7 +1310,9 @@ fn gantts(data: &RunData) -> Vec<(usize, Gantt)> {
         // The window: segments cut at its end, preemptions within it.
         let shown: Vec<GanttRow> = mine
             .into_iter()
-            .filter(|r| r.start_ns < until_ns || (r.kind == "preemption" && r.start_ns <= until_ns))
+            .filter(|r| {
+                r.start_ns < until_ns || (r.kind == GanttKind::Preemption && r.start_ns <= until_ns)
+            })
             .map(|r| GanttRow {
                 end_ns: r.end_ns.min(until_ns),
                 ..r
@@ -1308,11 +1321,7 @@ fn gantts(data: &RunData) -> Vec<(usize, Gantt)> {
         let classes: Vec<(String, RGBColor)> = class_names
             .iter()
             .enumerate()
-            .filter(|(_, c)| {
-                shown
-                    .iter()
-                    .any(|r| &r.class == *c && (r.kind == "compute" || r.kind == "blocked"))
-            })
+            .filter(|(_, c)| shown.iter().any(|r| &r.class == *c && is_work(r.kind)))
             .map(|(i, c)| (c.clone(), class_color(i)))
             .collect();
         let mut legend: Vec<Entry> = classes
@@ -1322,20 +1331,20 @@ fn gantts(data: &RunData) -> Vec<(usize, Gantt)> {
                 swatch: Swatch::Block(*color),
             })
             .collect();
-        let has = |kind: &str| shown.iter().any(|r| r.kind == kind);
-        if has("switch") {
+        let has = |kind: GanttKind| shown.iter().any(|r| r.kind == kind);
+        if has(GanttKind::Segment(SegmentKind::Switch)) {
             legend.push(Entry {
                 label: "context switch".into(),
                 swatch: Swatch::Block(SWITCH),
             });
         }
-        if has("blocked") {
+        if has(GanttKind::Segment(SegmentKind::Blocked)) {
             legend.push(Entry {
                 label: "blocked (holds the worker)".into(),
                 swatch: Swatch::Hatched(RGBColor(0x55, 0x55, 0x55)),
             });
         }
-        if has("preemption") {
+        if has(GanttKind::Preemption) {
             legend.push(Entry {
                 label: "preemption".into(),
                 swatch: Swatch::Tick(PREEMPTION),
@@ -1436,12 +1445,12 @@ impl Figure for Gantt {
             let b = chart.backend_coord(&(r.end_ns as f64 / 1e6, bottom));
             (a, (b.0.max(a.0 + 1), b.1))
         };
-        let kind = |k: &'static str| self.rows.iter().filter(move |r| r.kind == k);
-        for r in kind("switch") {
+        let kind = |k: GanttKind| self.rows.iter().filter(move |r| r.kind == k);
+        for r in kind(GanttKind::Segment(SegmentKind::Switch)) {
             let (a, b) = corners(r, 0.22);
             root.draw(&Rectangle::new([a, b], SWITCH.filled()))?;
         }
-        for r in kind("blocked") {
+        for r in kind(GanttKind::Segment(SegmentKind::Blocked)) {
             let (a, b) = corners(r, 0.15);
             hatched(root, color(&r.class), a, b)?;
         }
@@ -1450,7 +1459,7 @@ impl Figure for Gantt {
                 .color(if dark { &WHITE } else { &TEXT })
                 .pos(Pos::new(HPos::Center, VPos::Center))
         };
-        for r in kind("compute") {
+        for r in kind(GanttKind::Segment(SegmentKind::Compute)) {
             let (a, b) = corners(r, 0.15);
             let c = color(&r.class);
             root.draw(&Rectangle::new([a, b], c.filled()))?;
@@ -1469,7 +1478,7 @@ impl Figure for Gantt {
                 )?;
             }
         }
-        for r in kind("preemption") {
+        for r in kind(GanttKind::Preemption) {
             let (a, b) = corners(r, 0.04);
             root.draw(&PathElement::new(
                 vec![(a.0, a.1), (a.0, b.1)],
@@ -1530,7 +1539,7 @@ mod tests {
             class: "c".into(),
             start_ns,
             end_ns,
-            kind: kind.into(),
+            kind: kind.parse().unwrap(),
         }
     }
 
@@ -1547,15 +1556,7 @@ mod tests {
         let m = merged(rows.iter());
         let spans: Vec<(u32, &str, u64, u64, &str)> = m
             .iter()
-            .map(|r| {
-                (
-                    r.cpu,
-                    r.task.as_str(),
-                    r.start_ns,
-                    r.end_ns,
-                    r.kind.as_str(),
-                )
-            })
+            .map(|r| (r.cpu, r.task.as_str(), r.start_ns, r.end_ns, r.kind.name()))
             .collect();
         assert_eq!(
             spans,

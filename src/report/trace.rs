@@ -222,12 +222,14 @@ fn flows(t: &Timeline) -> Vec<(usize, usize)> {
     pairs
 }
 
+/// A slice's name and its category (the kind's name).
 fn segment_name(kind: SegmentKind, task: &str) -> (String, &'static str) {
-    match kind {
-        SegmentKind::Compute => (task.to_string(), "compute"),
-        SegmentKind::Switch => (format!("switch → {task}"), "switch"),
-        SegmentKind::Blocked => (format!("{task} blocked"), "blocked"),
-    }
+    let name = match kind {
+        SegmentKind::Compute => task.to_string(),
+        SegmentKind::Switch => format!("switch → {task}"),
+        SegmentKind::Blocked => format!("{task} blocked"),
+    };
+    (name, kind.name())
 }
 
 /// Writes `trace.json`: every cell with a captured timeline as a process
