@@ -6,6 +6,7 @@ pub mod metric;
 pub mod run;
 pub mod samples;
 pub mod summary;
+pub mod task_name;
 pub mod timeline;
 
 use crate::policy::CpuId;

@@ -7,6 +7,7 @@ use std::io::Write;
 use crate::batch::{self, Cell};
 use crate::metrics::aggregate::Estimate;
 use crate::metrics::metric::Metric;
+use crate::metrics::task_name::TaskName;
 use crate::report::number;
 use crate::scenario::Study;
 
@@ -88,7 +89,7 @@ pub fn write_tasks<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Resu
                 cell.key.point.to_string(),
                 label.to_string(),
                 cell.key.replication.to_string(),
-                format!("{class}#{}", t.index),
+                TaskName::new(class, t.index).to_string(),
                 class.clone(),
                 t.arrival.as_nanos().to_string(),
                 opt(t.start.map(|s| s.as_nanos())),

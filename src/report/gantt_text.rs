@@ -26,6 +26,7 @@ use std::fmt::Write as _;
 
 use crate::batch::Cell;
 use crate::metrics::SegmentKind;
+use crate::metrics::task_name::TaskName;
 use crate::policy::CpuId;
 use crate::scenario::Study;
 use crate::task::ClassId;
@@ -168,7 +169,7 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
     let point = &study.points[cell.key.point];
     let scenario = &point.scenario;
     let class_name = |c: ClassId| scenario.base.classes[c.0 as usize].name.as_str();
-    let task_name = |c: ClassId, i: u64| format!("{}#{i}", class_name(c));
+    let task_name = |c: ClassId, i: u64| TaskName::new(class_name(c), i).to_string();
 
     // Runs: segments merged where a task goes on doing the same thing.
     let preempted_at: HashMap<(CpuId, u64, ClassId, u64), usize> = timeline

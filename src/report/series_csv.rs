@@ -8,6 +8,7 @@ use std::io::Write;
 use crate::batch::{Cell, GANTT_SEGMENTS};
 use crate::metrics::SegmentKind;
 use crate::metrics::summary::CDF_QUANTILES;
+use crate::metrics::task_name::TaskName;
 use crate::report::number;
 use crate::scenario::Study;
 
@@ -158,7 +159,7 @@ pub fn write_gantt<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Resu
         let until = segments.iter().map(|s| s.end).max();
         let name = |class: crate::task::ClassId, index: u64| {
             let class = &scenario.base.classes[class.0 as usize].name;
-            (format!("{class}#{index}"), class.clone())
+            (TaskName::new(class, index).to_string(), class.clone())
         };
         for s in segments {
             let (task, class) = name(s.class, s.index);

@@ -32,6 +32,7 @@ use std::io::{self, BufWriter, Write};
 use serde::{Serialize, Serializer};
 
 use crate::batch::Cell;
+use crate::metrics::task_name::TaskName;
 use crate::metrics::timeline::Timeline;
 use crate::metrics::{Segment, SegmentKind};
 use crate::scenario::Study;
@@ -340,7 +341,7 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
                 Item::Wake(i) => {
                     let w = &timeline.wakes[i];
                     let class = class_name(w.class);
-                    let task = &format!("{class}#{}", w.index);
+                    let task = &TaskName::new(class, w.index).to_string();
                     let name = format!("{task} woke");
                     let flow = flow_id_of_wake.get(&i).copied();
                     events.push(&Complete {
@@ -360,7 +361,7 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
                 Item::Segment(i) => {
                     let s: &Segment = &timeline.segments[i];
                     let class = class_name(s.class);
-                    let task = &format!("{class}#{}", s.index);
+                    let task = &TaskName::new(class, s.index).to_string();
                     let (name, cat) = segment_name(s.kind, task);
                     let flow = flow_of_segment.get(&i).copied();
                     events.push(&Complete {
@@ -380,7 +381,7 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
                 Item::Preemption(i) => {
                     let p = &timeline.preemptions[i];
                     let class = class_name(p.class);
-                    let task = &format!("{class}#{}", p.index);
+                    let task = &TaskName::new(class, p.index).to_string();
                     let name = format!("preempt {task}");
                     events.push(&Instant {
                         name: &name,
