@@ -8,6 +8,7 @@ pub mod html;
 pub mod plots;
 pub mod run_json;
 pub mod series_csv;
+mod stretch;
 pub mod trace;
 
 /// A float the way every CSV prints it: the shortest text that reads back to

@@ -28,6 +28,7 @@ use crate::batch::Cell;
 use crate::metrics::SegmentKind;
 use crate::metrics::task_name::TaskName;
 use crate::policy::CpuId;
+use crate::report::stretch::{self, Stretch};
 use crate::scenario::Study;
 use crate::task::ClassId;
 
@@ -69,6 +70,33 @@ struct Run {
     start: u64,
     end: u64,
     preempted: bool,
+}
+
+/// Runs join as the drawn Gantt chart's blocks do, but not past a
+/// preemption: the text marks where each run lost its CPU.
+impl Stretch for Run {
+    fn cpu(&self) -> u32 {
+        self.cpu
+    }
+    fn start(&self) -> u64 {
+        self.start
+    }
+    fn end(&self) -> u64 {
+        self.end
+    }
+    fn kind(&self) -> Option<SegmentKind> {
+        Some(self.kind)
+    }
+    fn same_task(&self, other: &Self) -> bool {
+        (self.class, self.index) == (other.class, other.index)
+    }
+    fn continuable(&self) -> bool {
+        !self.preempted
+    }
+    fn absorb(&mut self, next: Self) {
+        self.end = next.end;
+        self.preempted = next.preempted;
+    }
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
@@ -177,34 +205,21 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
         .iter()
         .map(|p| ((p.cpu, p.at.as_nanos(), p.class, p.index), 0))
         .collect();
-    let mut segments = timeline.segments.clone();
-    segments.sort_by_key(|s| (s.cpu, s.start));
-    let mut runs: Vec<Run> = Vec::new();
-    for s in &segments {
-        let preempted = preempted_at.contains_key(&(s.cpu, s.end.as_nanos(), s.class, s.index));
-        if let Some(last) = runs.last_mut() {
-            if last.cpu == s.cpu.0
-                && last.class == s.class
-                && last.index == s.index
-                && last.kind == s.kind
-                && last.end == s.start.as_nanos()
-                && !last.preempted
-            {
-                last.end = s.end.as_nanos();
-                last.preempted = preempted;
-                continue;
-            }
-        }
-        runs.push(Run {
-            cpu: s.cpu.0,
-            class: s.class,
-            index: s.index,
-            kind: s.kind,
-            start: s.start.as_nanos(),
-            end: s.end.as_nanos(),
-            preempted,
-        });
-    }
+    let runs: Vec<Run> = stretch::merged(
+        timeline
+            .segments
+            .iter()
+            .map(|s| Run {
+                cpu: s.cpu.0,
+                class: s.class,
+                index: s.index,
+                kind: s.kind,
+                start: s.start.as_nanos(),
+                end: s.end.as_nanos(),
+                preempted: preempted_at.contains_key(&(s.cpu, s.end.as_nanos(), s.class, s.index)),
+            })
+            .collect(),
+    );
     let end = runs.iter().map(|r| r.end).max()?;
     let cpus = scenario
         .base

@@ -30,6 +30,7 @@ use crate::metrics::metric::Metric;
 use crate::metrics::summary::Classes;
 use crate::report::data::{GanttRow, RunData};
 use crate::report::series_csv::GanttKind;
+use crate::report::stretch::{self, Stretch};
 
 /// One chart, rendered.
 #[derive(Clone, PartialEq)]
@@ -1248,30 +1249,32 @@ fn gantt_cut(rows: &[GanttRow], cpus: u32) -> u64 {
 /// `rows` with back-to-back segments of one task on one CPU, of one kind,
 /// joined (a task polled many times in a row is one block).
 fn merged<'a>(rows: impl Iterator<Item = &'a GanttRow>) -> Vec<GanttRow> {
-    let mut rows: Vec<GanttRow> = rows.cloned().collect();
-    rows.sort_by(|a, b| {
-        (a.cpu, a.start_ns, a.kind == GanttKind::Preemption).cmp(&(
-            b.cpu,
-            b.start_ns,
-            b.kind == GanttKind::Preemption,
-        ))
-    });
-    let mut out: Vec<GanttRow> = Vec::with_capacity(rows.len());
-    for r in rows {
-        if let Some(last) = out.last_mut() {
-            let joins = r.kind != GanttKind::Preemption
-                && last.kind == r.kind
-                && last.cpu == r.cpu
-                && last.task == r.task
-                && last.end_ns == r.start_ns;
-            if joins {
-                last.end_ns = r.end_ns;
-                continue;
-            }
-        }
-        out.push(r);
+    stretch::merged(rows.cloned().collect())
+}
+
+/// Rows join across a preemption: the chart marks it on the joined block.
+impl Stretch for GanttRow {
+    fn cpu(&self) -> u32 {
+        self.cpu
     }
-    out
+    fn start(&self) -> u64 {
+        self.start_ns
+    }
+    fn end(&self) -> u64 {
+        self.end_ns
+    }
+    fn kind(&self) -> Option<SegmentKind> {
+        match self.kind {
+            GanttKind::Segment(kind) => Some(kind),
+            GanttKind::Preemption => None,
+        }
+    }
+    fn same_task(&self, other: &Self) -> bool {
+        self.task == other.task
+    }
+    fn absorb(&mut self, next: Self) {
+        self.end_ns = next.end_ns;
+    }
 }
 
 fn gantts(data: &RunData) -> Vec<(usize, Gantt)> {
