@@ -21,7 +21,7 @@
 //! nanoseconds and each shows what occupied most of it. Small timelines
 //! are followed by their exact segment list.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::batch::Cell;
@@ -200,10 +200,10 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
     let task_name = |c: ClassId, i: u64| TaskName::new(class_name(c), i).to_string();
 
     // Runs: segments merged where a task goes on doing the same thing.
-    let preempted_at: HashMap<(CpuId, u64, ClassId, u64), usize> = timeline
+    let preempted_at: BTreeSet<(CpuId, u64, ClassId, u64)> = timeline
         .preemptions
         .iter()
-        .map(|p| ((p.cpu, p.at.as_nanos(), p.class, p.index), 0))
+        .map(|p| (p.cpu, p.at.as_nanos(), p.class, p.index))
         .collect();
     let runs: Vec<Run> = stretch::merged(
         timeline
@@ -216,7 +216,7 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
                 kind: s.kind,
                 start: s.start.as_nanos(),
                 end: s.end.as_nanos(),
-                preempted: preempted_at.contains_key(&(s.cpu, s.end.as_nanos(), s.class, s.index)),
+                preempted: preempted_at.contains(&(s.cpu, s.end.as_nanos(), s.class, s.index)),
             })
             .collect(),
     );
@@ -281,18 +281,18 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
     // Codes: tasks in arrival order when the records say it, else in order
     // of first appearance; the tasks the rows show first, so they read A, B,
     // C... even when short runs vanish at a coarse scale.
-    let arrival: HashMap<(ClassId, u64), u64> = cell
+    let arrival: BTreeMap<(ClassId, u64), u64> = cell
         .tasks
         .iter()
         .flatten()
         .map(|r| ((r.class, r.index), r.arrival.as_nanos()))
         .collect();
-    let mut first: HashMap<(ClassId, u64), u64> = HashMap::new();
+    let mut first: BTreeMap<(ClassId, u64), u64> = BTreeMap::new();
     for r in runs.iter().filter(|r| r.kind == SegmentKind::Compute) {
         let at = first.entry((r.class, r.index)).or_insert(r.start);
         *at = (*at).min(r.start);
     }
-    let shown: HashSet<(ClassId, u64)> = cells
+    let shown: BTreeSet<(ClassId, u64)> = cells
         .iter()
         .flatten()
         .filter_map(|o| match o {
@@ -308,7 +308,7 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
         })
         .collect();
     order.sort_unstable();
-    let code: HashMap<(ClassId, u64), char> = order
+    let code: BTreeMap<(ClassId, u64), char> = order
         .iter()
         .enumerate()
         .map(|(n, &(_, _, c, i))| ((c, i), CODES.chars().nth(n).unwrap_or(OTHER)))
