@@ -3,6 +3,7 @@
 
 pub mod csv_out;
 pub mod data;
+pub mod files;
 pub mod gantt_text;
 pub mod html;
 pub mod plots;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::metrics::aggregate::{AggregateRow, Interval};
 use crate::metrics::metric::{Metric, PerMetric};
 use crate::metrics::summary::Classes;
+use crate::report::files::OutputFile;
 use crate::report::series_csv::GanttKind;
 
 /// What `run.json` says that the report shows.
@@ -133,41 +134,43 @@ pub struct RunFiles<'a> {
 }
 
 impl RunFiles<'_> {
-    /// The file names, in the order of the fields.
-    pub const NAMES: [&'static str; 5] = [
-        "run.json",
-        "aggregate.csv",
-        "timeseries.csv",
-        "latency_cdf.csv",
-        "gantt.csv",
+    /// The files, in the order of the fields.
+    pub const FILES: [OutputFile; 5] = [
+        OutputFile::RunJson,
+        OutputFile::Aggregate,
+        OutputFile::Timeseries,
+        OutputFile::LatencyCdf,
+        OutputFile::Gantt,
     ];
 }
 
-fn rows<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Vec<T>, String> {
+/// The rows of `file`, whose text is `text`.
+fn rows<T: for<'de> Deserialize<'de>>(file: OutputFile, text: &str) -> Result<Vec<T>, String> {
     csv::Reader::from_reader(text.as_bytes())
         .deserialize()
         .enumerate()
-        .map(|(i, r)| r.map_err(|e| format!("{name}, row {}: {e}", i + 2)))
+        .map(|(i, r)| r.map_err(|e| format!("{}, row {}: {e}", file.name(), i + 2)))
         .collect()
 }
 
 impl RunData {
     /// Reads a run folder's files.
     pub fn parse(files: &RunFiles<'_>) -> Result<RunData, String> {
-        let meta: RunMeta =
-            serde_json::from_str(files.run_json).map_err(|e| format!("run.json: {e}"))?;
+        let meta: RunMeta = serde_json::from_str(files.run_json)
+            .map_err(|e| format!("{}: {e}", OutputFile::RunJson.name()))?;
+        let aggregate_csv = OutputFile::Aggregate.name();
         let mut reader = csv::Reader::from_reader(files.aggregate.as_bytes());
         let header: Vec<String> = reader
             .headers()
-            .map_err(|e| format!("aggregate.csv: {e}"))?
+            .map_err(|e| format!("{aggregate_csv}: {e}"))?
             .iter()
             .map(String::from)
             .collect();
         let mut aggregate = Vec::new();
         for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| format!("aggregate.csv, row {}: {e}", i + 2))?;
+            let record = record.map_err(|e| format!("{aggregate_csv}, row {}: {e}", i + 2))?;
             let field = |n: usize| record.get(n).unwrap_or_default();
-            let bad = |what: &str| format!("aggregate.csv, row {}: bad {what}", i + 2);
+            let bad = |what: &str| format!("{aggregate_csv}, row {}: bad {what}", i + 2);
             let num = |text: &str| {
                 if text.is_empty() {
                     None
@@ -198,9 +201,9 @@ impl RunData {
         Ok(RunData {
             meta,
             aggregate,
-            series: rows("timeseries.csv", files.timeseries)?,
-            cdf: rows("latency_cdf.csv", files.latency_cdf)?,
-            gantt: rows("gantt.csv", files.gantt)?,
+            series: rows(OutputFile::Timeseries, files.timeseries)?,
+            cdf: rows(OutputFile::LatencyCdf, files.latency_cdf)?,
+            gantt: rows(OutputFile::Gantt, files.gantt)?,
         })
     }
 
