@@ -21,6 +21,8 @@
 //! nanoseconds and each shows what occupied most of it. Small timelines
 //! are followed by their exact segment list.
 
+mod scale;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -31,6 +33,8 @@ use crate::policy::CpuId;
 use crate::report::stretch::{self, Stretch};
 use crate::scenario::Study;
 use crate::task::ClassId;
+
+use scale::{MIN_COLUMNS, choose_step, columns, decimals, ms, ms_fixed};
 
 /// Codes for tasks, in order; tasks beyond these share [`OTHER`].
 const CODES: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -55,9 +59,6 @@ enum Occupant {
 
 /// Segment lists are printed for timelines of at most this many runs.
 pub const LIST_LIMIT: usize = 40;
-
-/// Fewer columns than this are refined when the timeline allows it.
-const MIN_COLUMNS: u64 = 6;
 
 /// A stretch one CPU spent on one task: consecutive segments of the same
 /// kind and task merged.
@@ -97,69 +98,6 @@ impl Stretch for Run {
         self.end = next.end;
         self.preempted = next.preempted;
     }
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
-fn columns(end: u64, step: u64) -> u64 {
-    end.div_ceil(step)
-}
-
-/// Nanoseconds as milliseconds with `decimals` decimals (at most 6).
-fn ms_fixed(ns: u64, decimals: usize) -> String {
-    let whole = ns / 1_000_000;
-    if decimals == 0 {
-        return whole.to_string();
-    }
-    let frac = format!("{:06}", ns % 1_000_000);
-    format!("{whole}.{}", &frac[..decimals])
-}
-
-/// The decimals `ns` needs as milliseconds.
-fn decimals(ns: u64) -> usize {
-    let frac = ns % 1_000_000;
-    if frac == 0 {
-        0
-    } else {
-        6 - (0..6)
-            .take_while(|i| frac % 10u64.pow(*i as u32 + 1) == 0)
-            .count()
-    }
-}
-
-/// Nanoseconds as the shortest exact millisecond text.
-fn ms(ns: u64) -> String {
-    ms_fixed(ns, decimals(ns))
-}
-
-/// The column width: a whole fraction of the segments' common divisor when
-/// they have one that fits, else a 1-2-5 number of nanoseconds. Returns the
-/// step and whether columns are exact (one occupant each).
-fn choose_step(runs: &[Run], end: u64, available: u64) -> (u64, bool) {
-    let g = runs
-        .iter()
-        .flat_map(|r| [r.start, r.end])
-        .fold(0, gcd)
-        .max(1);
-    if columns(end, g) <= available && g > 1 {
-        let mut step = g;
-        for k in [2, 5, 10, 20, 50, 100, 200, 500, 1000] {
-            if columns(end, step) >= MIN_COLUMNS {
-                break;
-            }
-            if g % k == 0 && columns(end, g / k) <= available {
-                step = g / k;
-            }
-        }
-        return (step, true);
-    }
-    let step = (0..20)
-        .flat_map(|e| [1, 2, 5].map(|m| 10u64.pow(e).saturating_mul(m)))
-        .find(|&step| columns(end, step) <= available)
-        .unwrap_or(end);
-    (step, g % step == 0)
 }
 
 /// Words laid out in lines of at most `width` characters.
@@ -230,7 +168,7 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
     let label = |cpu: u32| format!("CPU {cpu}");
     let margin = label(cpus.saturating_sub(1)).len() + 2;
     let available = (width.saturating_sub(margin) as u64).max(MIN_COLUMNS);
-    let (step, exact) = choose_step(&runs, end, available);
+    let (step, exact) = choose_step(runs.iter().flat_map(|r| [r.start, r.end]), end, available);
     let n = columns(end, step) as usize;
 
     // Cells: each column shows what occupied most of it (`None`: idle).
@@ -611,15 +549,5 @@ program = [ { compute = "3000000ns" } ]
             format!("{}{}", "A".repeat(10), "B".repeat(31))
         );
         assert!(chart.contains("1.000001"), "\n{chart}");
-    }
-
-    #[test]
-    fn helpers() {
-        assert_eq!(ms(15_000_000), "15");
-        assert_eq!(ms(2_500_000), "2.5");
-        assert_eq!(ms(1), "0.000001");
-        assert_eq!(ms_fixed(1_000_000, 3), "1.000");
-        assert_eq!(decimals(1_230_000), 2);
-        assert_eq!(gcd(12, 18), 6);
     }
 }
