@@ -11,7 +11,7 @@ use corosim::batch::{self, BatchResult};
 use corosim::metrics::metric::Metric;
 use corosim::metrics::summary::Classes;
 use corosim::report::data::{RunData, RunFiles};
-use corosim::report::files::{OutputFile, Written};
+use corosim::report::files::{BeforeRun, OutputFile, Written};
 use corosim::report::{csv_out, html, plots, run_json::RunInfo, series_csv, trace};
 use corosim::scenario::Study;
 
@@ -47,7 +47,7 @@ pub fn remove_outputs(dir: &Path) -> Result<()> {
     let removed = OutputFile::ALL
         .into_iter()
         .rev()
-        .filter(|f| f.removed_before_run());
+        .filter(|f| f.before_run() == BeforeRun::Removed);
     for file in removed {
         let path = dir.join(file.name());
         if path.exists() {
@@ -239,7 +239,10 @@ pub fn remove_drawings(dir: &Path) -> Result<()> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".svg") || name.ends_with(".png") || name == OutputFile::Report.name() {
+        let drawing = OutputFile::ALL
+            .iter()
+            .any(|f| f.before_run() == BeforeRun::RemovedWithTheCharts && f.name() == name);
+        if name.ends_with(".svg") || name.ends_with(".png") || drawing {
             fs::remove_file(entry.path())
                 .with_context(|| format!("removing {}", entry.path().display()))?;
         }

@@ -29,6 +29,18 @@ pub enum ReadBack {
     ByPlotIfPresent,
 }
 
+/// What a run does with the previous run's copy of a file before it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeforeRun {
+    /// Removes it.
+    Removed,
+    /// Removes it with the charts, as `corosim plot` does before it redraws
+    /// them.
+    RemovedWithTheCharts,
+    /// Leaves it until the run overwrites it, if it does.
+    Kept,
+}
+
 /// A file of a run folder. Besides these, the folder holds the CLI's
 /// `cells/` and the charts (`*.svg`, `*.png`, named after the run's charts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,7 +105,13 @@ impl OutputFile {
             OutputFile::Tasks => Written::WithTaskRecords,
             OutputFile::Trace => Written::WithTrace,
             OutputFile::Report => Written::WhenDrawn,
-            _ => Written::Always,
+            OutputFile::Summary
+            | OutputFile::Aggregate
+            | OutputFile::Paired
+            | OutputFile::Timeseries
+            | OutputFile::LatencyCdf
+            | OutputFile::Gantt
+            | OutputFile::RunJson => Written::Always,
         }
     }
 
@@ -106,24 +124,30 @@ impl OutputFile {
             | OutputFile::Gantt
             | OutputFile::RunJson => ReadBack::ByPlot,
             OutputFile::Paired => ReadBack::ByPlotIfPresent,
-            _ => ReadBack::No,
+            OutputFile::Summary | OutputFile::Tasks | OutputFile::Trace | OutputFile::Report => {
+                ReadBack::No
+            }
         }
     }
 
-    /// Whether a run removes the previous run's copy before it starts (the
-    /// drawings are removed apart, with the charts). Today these, so that
-    /// the folder does not look complete until `run.json` is written again
-    /// and a `tasks.csv` the new run does not write is gone; the others are
-    /// left until overwritten.
-    pub const fn removed_before_run(self) -> bool {
-        matches!(
-            self,
+    /// What a run does with the previous run's copy before it starts. Today
+    /// it removes the summaries, `tasks.csv` and `run.json`, so that the
+    /// folder does not look complete until `run.json` is written again and a
+    /// `tasks.csv` the new run does not write is gone; it keeps the others
+    /// until it overwrites them.
+    pub const fn before_run(self) -> BeforeRun {
+        match self {
             OutputFile::Summary
-                | OutputFile::Aggregate
-                | OutputFile::Paired
-                | OutputFile::Tasks
-                | OutputFile::RunJson
-        )
+            | OutputFile::Aggregate
+            | OutputFile::Paired
+            | OutputFile::Tasks
+            | OutputFile::RunJson => BeforeRun::Removed,
+            OutputFile::Timeseries
+            | OutputFile::LatencyCdf
+            | OutputFile::Gantt
+            | OutputFile::Trace => BeforeRun::Kept,
+            OutputFile::Report => BeforeRun::RemovedWithTheCharts,
+        }
     }
 }
 
