@@ -5,6 +5,10 @@
 //! A run can be split into shards (each runs every N-th cell) and can keep its
 //! finished cells in a [`CellStore`], so an interrupted run resumes where it
 //! stopped and shards run elsewhere can be merged.
+//!
+//! The cells are grouped here, by point and policy, for the aggregates over
+//! replications and the paired comparisons of policies
+//! ([`aggregate()`], [`paired`]); the arithmetic is `metrics::aggregate`'s.
 
 use std::time::{Duration, Instant};
 
@@ -13,8 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{self, RunStats, SimError};
 use crate::metrics::TaskRecord;
+use crate::metrics::aggregate::{self, AggregateRow, PairedRow};
+use crate::metrics::metric::Metric;
 use crate::metrics::run::RunRecorder;
-use crate::metrics::summary::{ClassSummary, Window};
+use crate::metrics::summary::{ClassSummary, Classes, Window};
 use crate::metrics::timeline::{TimeWindow, Timeline};
 use crate::policy::ConfigError;
 use crate::scenario::{Scenario, Study};
@@ -334,6 +340,91 @@ fn run_cell(
         latency_cdf: out.latency_cdf,
         timeline: out.timeline,
     })
+}
+
+/// What each summary of a cell of `scenario` covers, in order: each class,
+/// then all of them.
+pub fn classes(scenario: &Scenario) -> impl Iterator<Item = Classes> + '_ {
+    scenario
+        .base
+        .classes
+        .iter()
+        .map(|c| Classes::One(c.name.clone()))
+        .chain([Classes::All])
+}
+
+/// Groups `cells` (in plan order) by point and policy.
+fn groups(cells: &[Cell]) -> Vec<&[Cell]> {
+    cells
+        .chunk_by(|a, b| (a.key.point, a.key.policy) == (b.key.point, b.key.policy))
+        .collect()
+}
+
+/// The rows of `aggregate.csv`: the replications of each point x policy x
+/// class of `study` among `cells` (in plan order) aggregated.
+pub fn aggregate(study: &Study, cells: &[Cell]) -> Vec<AggregateRow> {
+    let mut out = Vec::new();
+    for group in groups(cells) {
+        let key = group[0].key;
+        let point = &study.points[key.point];
+        let count = group[0].summaries.len();
+        for (class, which) in (0..count).zip(classes(&point.scenario)) {
+            let summaries: Vec<&ClassSummary> = group.iter().map(|c| &c.summaries[class]).collect();
+            out.push(AggregateRow {
+                point: point.index,
+                sweep_value: point.value.clone(),
+                policy: point.scenario.policies[key.policy].label.clone(),
+                class: which,
+                replications: group.len(),
+                intervals: aggregate::intervals(&summaries),
+            });
+        }
+    }
+    out
+}
+
+/// The rows of `paired.csv`: for every pair of policies at every point and
+/// class of `study` among `cells` (in plan order), the difference of each
+/// compared metric over the replications both ran.
+pub fn paired(study: &Study, cells: &[Cell]) -> Vec<PairedRow> {
+    let groups = groups(cells);
+    let mut out = Vec::new();
+    for (i, a) in groups.iter().enumerate() {
+        for b in &groups[i + 1..] {
+            let (ka, kb) = (a[0].key, b[0].key);
+            if ka.point != kb.point {
+                continue;
+            }
+            let point = &study.points[ka.point];
+            let count = a[0].summaries.len().min(b[0].summaries.len());
+            for (class, which) in (0..count).zip(classes(&point.scenario)) {
+                // The same replication under both policies.
+                let pairs: Vec<(&ClassSummary, &ClassSummary)> = a
+                    .iter()
+                    .filter_map(|ca| {
+                        let cb = b
+                            .iter()
+                            .find(|cb| cb.key.replication == ca.key.replication)?;
+                        Some((&ca.summaries[class], &cb.summaries[class]))
+                    })
+                    .collect();
+                for metric in Metric::ALL.into_iter().filter(|m| m.is_compared()) {
+                    if let Some(difference) = aggregate::difference(pairs.iter().copied(), metric) {
+                        out.push(PairedRow {
+                            point: point.index,
+                            sweep_value: point.value.clone(),
+                            class: which.clone(),
+                            a: point.scenario.policies[ka.policy].label.clone(),
+                            b: point.scenario.policies[kb.policy].label.clone(),
+                            metric,
+                            difference,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

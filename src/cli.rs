@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use corosim::batch::{self, BatchOptions, Cell, Shard, TaskRows};
 use corosim::policy::POLICIES;
+use corosim::report::files::OutputFile;
 use corosim::scenario::{Override, ScenarioError, Study};
 
 use store::{Plan, StartedFrom, Store};
@@ -344,9 +345,10 @@ fn print_gantts(study: &Study, cells: &[Cell]) {
 }
 
 fn plot(args: PlotArgs) -> Result<ExitCode> {
-    if !args.dir.join("run.json").exists() {
+    let run_json = OutputFile::RunJson.name();
+    if !args.dir.join(run_json).exists() {
         return Err(Invalid(format!(
-            "error: {} holds no complete run (no run.json); run it with `corosim run` first",
+            "error: {} holds no complete run (no {run_json}); run it with `corosim run` first",
             args.dir.display()
         ))
         .into());
@@ -357,7 +359,7 @@ fn plot(args: PlotArgs) -> Result<ExitCode> {
         "{}: {} files drawn, report in {}",
         args.dir.display(),
         written.len(),
-        args.dir.join("report.html").display()
+        args.dir.join(OutputFile::Report.name()).display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -2,9 +2,11 @@
 //! [`TaskRecord`], and the summaries built from them.
 
 pub mod aggregate;
+pub mod metric;
 pub mod run;
 pub mod samples;
 pub mod summary;
+pub mod task_name;
 pub mod timeline;
 
 use crate::policy::CpuId;

@@ -3,11 +3,13 @@
 
 pub mod csv_out;
 pub mod data;
+pub mod files;
 pub mod gantt_text;
 pub mod html;
 pub mod plots;
 pub mod run_json;
 pub mod series_csv;
+mod stretch;
 pub mod trace;
 
 /// A float the way every CSV prints it: the shortest text that reads back to

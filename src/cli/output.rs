@@ -7,20 +7,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use corosim::batch::{BatchResult, Cell};
-use corosim::metrics::aggregate;
+use corosim::batch::{self, BatchResult};
+use corosim::metrics::metric::Metric;
+use corosim::metrics::summary::Classes;
 use corosim::report::data::{RunData, RunFiles};
+use corosim::report::files::{BeforeRun, OutputFile, Written};
 use corosim::report::{csv_out, html, plots, run_json::RunInfo, series_csv, trace};
 use corosim::scenario::Study;
-
-/// The files a complete run folder holds (besides `cells/`), `run.json` last.
-pub const OUTPUTS: [&str; 5] = [
-    "summary.csv",
-    "aggregate.csv",
-    "paired.csv",
-    "tasks.csv",
-    "run.json",
-];
 
 /// Writes to a temporary name beside `path` and renames it into place once
 /// complete, so an interrupted run never leaves a file that looks finished.
@@ -51,8 +44,12 @@ pub fn write_atomically(
 /// Removes a previous run's outputs (not its cells), so that until this run
 /// writes `run.json` the folder never looks complete.
 pub fn remove_outputs(dir: &Path) -> Result<()> {
-    for name in OUTPUTS.iter().rev() {
-        let path = dir.join(name);
+    let removed = OutputFile::ALL
+        .into_iter()
+        .rev()
+        .filter(|f| f.before_run() == BeforeRun::Removed);
+    for file in removed {
+        let path = dir.join(file.name());
         if path.exists() {
             fs::remove_file(&path)
                 .with_context(|| format!("removing the previous {}", path.display()))?;
@@ -61,7 +58,8 @@ pub fn remove_outputs(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes every output of a complete run of `study` into `dir`.
+/// Writes every output of a complete run of `study` into `dir`, in the
+/// order of [`OutputFile::ALL`] (`run.json` last).
 pub fn write_outputs(
     dir: &Path,
     study: &Study,
@@ -69,36 +67,54 @@ pub fn write_outputs(
     command_line: &[String],
     trace: bool,
 ) -> Result<()> {
-    type CsvWriter = fn(&mut BufWriter<fs::File>, &Study, &[Cell]) -> csv::Result<()>;
-    let mut files: Vec<(&str, CsvWriter)> = vec![
-        ("summary.csv", |w, s, c| csv_out::write_summary(w, s, c)),
-        ("aggregate.csv", |w, s, c| csv_out::write_aggregate(w, s, c)),
-        ("paired.csv", |w, s, c| csv_out::write_paired(w, s, c)),
-        ("timeseries.csv", |w, s, c| {
-            series_csv::write_timeseries(w, s, c)
-        }),
-        ("latency_cdf.csv", |w, s, c| {
-            series_csv::write_latency_cdf(w, s, c)
-        }),
-        ("gantt.csv", |w, s, c| series_csv::write_gantt(w, s, c)),
-    ];
-    if result.has_tasks {
-        files.push(("tasks.csv", |w, s, c| csv_out::write_tasks(w, s, c)));
+    let cells = &result.cells;
+    for file in OutputFile::ALL {
+        let wanted = match file.written() {
+            Written::Always => true,
+            Written::WithTaskRecords => result.has_tasks,
+            Written::WithTrace => trace,
+            Written::WhenDrawn => false,
+        };
+        if !wanted {
+            continue;
+        }
+        let path = dir.join(file.name());
+        match file {
+            OutputFile::Summary => csv_file(&path, |w| csv_out::write_summary(w, study, cells)),
+            OutputFile::Aggregate => csv_file(&path, |w| csv_out::write_aggregate(w, study, cells)),
+            OutputFile::Paired => csv_file(&path, |w| csv_out::write_paired(w, study, cells)),
+            OutputFile::Timeseries => {
+                csv_file(&path, |w| series_csv::write_timeseries(w, study, cells))
+            }
+            OutputFile::LatencyCdf => {
+                csv_file(&path, |w| series_csv::write_latency_cdf(w, study, cells))
+            }
+            OutputFile::Gantt => csv_file(&path, |w| series_csv::write_gantt(w, study, cells)),
+            OutputFile::Tasks => csv_file(&path, |w| csv_out::write_tasks(w, study, cells)),
+            OutputFile::Trace => {
+                write_atomically(&path, |w| Ok(trace::write_trace(w, study, cells)?))
+            }
+            OutputFile::RunJson => {
+                let info = RunInfo::new(study, result, command_line);
+                write_atomically(&path, |w| {
+                    serde_json::to_writer_pretty(&mut *w, &info)?;
+                    writeln!(w)?;
+                    Ok(())
+                })
+            }
+            // Drawn from the files above, by `draw_report`.
+            OutputFile::Report => Ok(()),
+        }?;
     }
-    for (name, write) in files {
-        write_atomically(&dir.join(name), |w| Ok(write(w, study, &result.cells)?))?;
-    }
-    if trace {
-        write_atomically(&dir.join("trace.json"), |w| {
-            Ok(trace::write_trace(w, study, &result.cells)?)
-        })?;
-    }
-    let info = RunInfo::new(study, result, command_line);
-    write_atomically(&dir.join("run.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &info)?;
-        writeln!(w)?;
-        Ok(())
-    })
+    Ok(())
+}
+
+/// Writes a CSV file atomically.
+fn csv_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> csv::Result<()>,
+) -> Result<()> {
+    write_atomically(path, |w| Ok(write(w)?))
 }
 
 /// Prints a few lines per point and policy: completions, mean and p99
@@ -144,20 +160,9 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
         "p99 latency (s)",
         "util"
     );
-    let metric = |name: &str| aggregate_index(name);
-    let (completed, mean, p99, util) = (
-        metric("completed"),
-        metric("latency_mean_s"),
-        metric("latency_p99_s"),
-        metric("cpu_utilization"),
-    );
-    let rows = aggregate::aggregate(&result.cells);
-    for row in rows
-        .iter()
-        .filter(|r| r.class + 1 == result.cells[0].summaries.len())
-    {
-        let point = &study.points[row.point];
-        let show = |i: usize, digits: usize| match row.estimates[i] {
+    let rows = batch::aggregate(study, &result.cells);
+    for row in rows.iter().filter(|r| r.class == Classes::All) {
+        let show = |metric: Metric, digits: usize| match row.intervals[metric] {
             Some(e) => match e.half_width {
                 Some(h) => format!("{:.digits$} ± {:.digits$}", e.mean, h),
                 None => format!("{:.digits$}", e.mean),
@@ -168,24 +173,18 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
             out,
             "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
             if sweep {
-                format!("{:<14}", truncate(&point.value, 13))
+                format!("{:<14}", truncate(&row.sweep_value, 13))
             } else {
                 String::new()
             },
-            truncate(&point.scenario.policies[row.policy].label, 32),
-            show(completed, 0),
-            show(mean, 6),
-            show(p99, 6),
-            row.estimates[util].map_or("-".into(), |e| format!("{:.3}", e.mean)),
+            truncate(&row.policy, 32),
+            show(Metric::Completed, 0),
+            show(Metric::LatencyMeanS, 6),
+            show(Metric::LatencyP99S, 6),
+            row.mean(Metric::CpuUtilization)
+                .map_or("-".into(), |mean| format!("{mean:.3}")),
         );
     }
-}
-
-fn aggregate_index(name: &str) -> usize {
-    corosim::metrics::summary::METRICS
-        .iter()
-        .position(|m| *m == name)
-        .expect("a summary metric")
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -199,13 +198,13 @@ fn truncate(s: &str, n: usize) -> String {
 /// Draws the charts (SVG and PNG) and `report.html` of the complete run in
 /// `dir` from its files, as `corosim plot DIR` does. Returns the files written.
 pub fn draw_report(dir: &Path) -> Result<Vec<String>> {
-    let read = |name: &str| {
-        let path = dir.join(name);
+    let read = |file: OutputFile| {
+        let path = dir.join(file.name());
         fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
     };
-    let texts: Vec<String> = RunFiles::NAMES
-        .iter()
-        .map(|n| read(n))
+    let texts: Vec<String> = RunFiles::FILES
+        .into_iter()
+        .map(read)
         .collect::<Result<_>>()?;
     let data = RunData::parse(&RunFiles {
         run_json: &texts[0],
@@ -224,12 +223,11 @@ pub fn draw_report(dir: &Path) -> Result<Vec<String>> {
         write_atomically(&dir.join(&png), |w| Ok(w.write_all(&chart.png)?))?;
         written.extend([svg, png]);
     }
-    let paired = read("paired.csv").ok();
+    let paired = read(OutputFile::Paired).ok();
     let page = html::render(&data, &charts, paired.as_deref());
-    write_atomically(&dir.join("report.html"), |w| {
-        Ok(w.write_all(page.as_bytes())?)
-    })?;
-    written.push("report.html".into());
+    let report = OutputFile::Report.name();
+    write_atomically(&dir.join(report), |w| Ok(w.write_all(page.as_bytes())?))?;
+    written.push(report.into());
     Ok(written)
 }
 
@@ -241,7 +239,10 @@ pub fn remove_drawings(dir: &Path) -> Result<()> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".svg") || name.ends_with(".png") || name == "report.html" {
+        let drawing = OutputFile::ALL
+            .iter()
+            .any(|f| f.before_run() == BeforeRun::RemovedWithTheCharts && f.name() == name);
+        if name.ends_with(".svg") || name.ends_with(".png") || drawing {
             fs::remove_file(entry.path())
                 .with_context(|| format!("removing {}", entry.path().display()))?;
         }

@@ -4,11 +4,15 @@
 //! (common random numbers), the per-replication differences vary far less than
 //! the metrics themselves, and their interval is much tighter than the two
 //! policies' intervals side by side.
+//!
+//! This module works on the summaries it is handed; the batch groups its
+//! cells by point, policy and replication (`batch::aggregate`,
+//! `batch::paired`).
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::summary::METRICS;
-use crate::batch::Cell;
+use super::metric::{Metric, PerMetric};
+use super::summary::{ClassSummary, Classes};
 
 /// A mean over `n` values with its 95% confidence half-width (`None` for a
 /// single value).
@@ -46,62 +50,63 @@ pub fn estimate(xs: &[f64]) -> Option<Estimate> {
     })
 }
 
-/// One row of `aggregate.csv`: a point, policy and class (`classes` = `*`).
+/// A mean and the half-width of its 95% confidence interval (`None` for a
+/// single value), as `aggregate.csv` has them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    /// The mean.
+    pub mean: f64,
+    /// Half-width of the 95% Student t interval.
+    pub half_width: Option<f64>,
+}
+
+impl Estimate {
+    /// The mean and its interval, without the count.
+    pub fn interval(self) -> Interval {
+        Interval {
+            mean: self.mean,
+            half_width: self.half_width,
+        }
+    }
+}
+
+/// One row of `aggregate.csv`: a point, policy and class, as the batch
+/// computes it and as the report reads it back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AggregateRow {
     /// Sweep point.
     pub point: usize,
-    /// Policy index.
-    pub policy: usize,
-    /// Class index (the last is `*`).
-    pub class: usize,
+    /// The point's swept value (empty without a sweep).
+    pub sweep_value: String,
+    /// Policy label.
+    pub policy: String,
+    /// The class, or all classes.
+    pub class: Classes,
     /// Replications aggregated.
     pub replications: usize,
-    /// One estimate per metric of `METRICS`.
-    pub estimates: Vec<Option<Estimate>>,
+    /// Each metric's mean over the replications where it is defined (`None`
+    /// where it is defined in none).
+    pub intervals: PerMetric<Option<Interval>>,
 }
 
-/// Groups `cells` (in plan order) by point and policy.
-fn groups(cells: &[Cell]) -> Vec<&[Cell]> {
-    cells
-        .chunk_by(|a, b| (a.key.point, a.key.policy) == (b.key.point, b.key.policy))
-        .collect()
-}
-
-/// Aggregates the replications of each point x policy x class.
-pub fn aggregate(cells: &[Cell]) -> Vec<AggregateRow> {
-    let mut out = Vec::new();
-    for group in groups(cells) {
-        let classes = group[0].summaries.len();
-        for class in 0..classes {
-            let estimates = (0..METRICS.len())
-                .map(|m| {
-                    let xs: Vec<f64> = group
-                        .iter()
-                        .filter_map(|c| c.summaries[class].values()[m])
-                        .collect();
-                    estimate(&xs)
-                })
-                .collect();
-            out.push(AggregateRow {
-                point: group[0].key.point,
-                policy: group[0].key.policy,
-                class,
-                replications: group.len(),
-                estimates,
-            });
-        }
+impl AggregateRow {
+    /// The mean of `metric`.
+    pub fn mean(&self, metric: Metric) -> Option<f64> {
+        self.intervals[metric].map(|i| i.mean)
     }
-    out
+    /// The 95% half-width of `metric`.
+    pub fn ci95(&self, metric: Metric) -> Option<f64> {
+        self.intervals[metric].and_then(|i| i.half_width)
+    }
 }
 
-/// Metrics compared between policies (all but the workload's own counts).
-pub fn compared_metrics() -> impl Iterator<Item = (usize, &'static str)> {
-    METRICS
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, m)| !matches!(*m, "arrived" | "events"))
+/// Every metric over `summaries` (one per replication): its mean and
+/// interval over the summaries where it is defined.
+pub fn intervals(summaries: &[&ClassSummary]) -> PerMetric<Option<Interval>> {
+    PerMetric::from_fn(|metric| {
+        let xs: Vec<f64> = summaries.iter().filter_map(|s| metric.value(s)).collect();
+        estimate(&xs).map(Estimate::interval)
+    })
 }
 
 /// One row of `paired.csv`: policy `a` minus policy `b` on one metric.
@@ -109,14 +114,16 @@ pub fn compared_metrics() -> impl Iterator<Item = (usize, &'static str)> {
 pub struct PairedRow {
     /// Sweep point.
     pub point: usize,
-    /// Class index (the last is `*`).
-    pub class: usize,
-    /// First policy.
-    pub a: usize,
-    /// Second policy.
-    pub b: usize,
-    /// Index into `METRICS`.
-    pub metric: usize,
+    /// The point's swept value (empty without a sweep).
+    pub sweep_value: String,
+    /// The class, or all classes.
+    pub class: Classes,
+    /// First policy's label.
+    pub a: String,
+    /// Second policy's label.
+    pub b: String,
+    /// The metric compared.
+    pub metric: Metric,
     /// Mean of the per-replication differences a - b, with its interval.
     pub difference: Estimate,
 }
@@ -130,44 +137,18 @@ impl PairedRow {
     }
 }
 
-/// Paired differences for every pair of policies at every point and class,
-/// over the replications where both have the metric.
-pub fn paired(cells: &[Cell]) -> Vec<PairedRow> {
-    let groups = groups(cells);
-    let mut out = Vec::new();
-    for (i, a) in groups.iter().enumerate() {
-        for b in &groups[i + 1..] {
-            if a[0].key.point != b[0].key.point {
-                continue;
-            }
-            for class in 0..a[0].summaries.len().min(b[0].summaries.len()) {
-                for (m, _) in compared_metrics() {
-                    let diffs: Vec<f64> = a
-                        .iter()
-                        .filter_map(|ca| {
-                            let cb = b
-                                .iter()
-                                .find(|cb| cb.key.replication == ca.key.replication)?;
-                            Some(
-                                ca.summaries[class].values()[m]? - cb.summaries[class].values()[m]?,
-                            )
-                        })
-                        .collect();
-                    if let Some(difference) = estimate(&diffs) {
-                        out.push(PairedRow {
-                            point: a[0].key.point,
-                            class,
-                            a: a[0].key.policy,
-                            b: b[0].key.policy,
-                            metric: m,
-                            difference,
-                        });
-                    }
-                }
-            }
-        }
-    }
-    out
+/// The mean difference `a - b` of `metric` over `pairs`, each the summaries
+/// of one replication under two policies, over the pairs where both have
+/// the metric.
+pub fn difference<'a>(
+    pairs: impl IntoIterator<Item = (&'a ClassSummary, &'a ClassSummary)>,
+    metric: Metric,
+) -> Option<Estimate> {
+    let diffs: Vec<f64> = pairs
+        .into_iter()
+        .filter_map(|(a, b)| Some(metric.value(a)? - metric.value(b)?))
+        .collect();
+    estimate(&diffs)
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ impl Window {
 }
 
 /// The metrics of one class (or of all, `*`) in one run, as `summary.csv` has
-/// them. Times in seconds; `None` where undefined (no tasks).
+/// them (each read through its [`Metric`](super::metric::Metric)). Times in
+/// seconds; `None` where undefined (no tasks).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassSummary {
     /// Measured tasks (arrived in the window).
@@ -75,6 +76,34 @@ pub struct ClassSummary {
     pub migrations: u64,
 }
 
+/// The tasks a row of results covers: one class, or every class (`*`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Classes {
+    /// The class of this name.
+    One(String),
+    /// Every class together, `*` in the CSV files.
+    All,
+}
+
+impl Classes {
+    /// The class column as a CSV file has it: `*` is every class.
+    pub fn parse(text: &str) -> Classes {
+        match text {
+            "*" => Classes::All,
+            name => Classes::One(name.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Classes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Classes::One(name) => f.write_str(name),
+            Classes::All => f.write_str("*"),
+        }
+    }
+}
+
 /// The quantiles at which `latency_cdf.csv` gives the latency distribution:
 /// the minimum, every percent, the far tail, and the maximum.
 pub const CDF_QUANTILES: [f64; 105] = {
@@ -91,62 +120,6 @@ pub const CDF_QUANTILES: [f64; 105] = {
     q[104] = 1.0;
     q
 };
-
-/// The metric columns of `summary.csv`, in order (after its key columns).
-pub const METRICS: [&str; 21] = [
-    "arrived",
-    "completed",
-    "unfinished",
-    "throughput_per_s",
-    "latency_mean_s",
-    "latency_p50_s",
-    "latency_p90_s",
-    "latency_p99_s",
-    "latency_p999_s",
-    "latency_max_s",
-    "response_mean_s",
-    "response_p99_s",
-    "wait_mean_s",
-    "slowdown_mean",
-    "cpu_utilization",
-    "context_switches",
-    "preemptions",
-    "fairness_jain",
-    "deadline_misses",
-    "events",
-    "migrations",
-];
-
-impl ClassSummary {
-    /// The values of [`METRICS`], in order; `None` where undefined. Counts are
-    /// exact as floats (they stay far below 2^53).
-    pub fn values(&self) -> [Option<f64>; 21] {
-        let n = |x: u64| Some(x as f64);
-        [
-            n(self.arrived),
-            n(self.completed),
-            n(self.unfinished),
-            Some(self.throughput_per_s),
-            self.latency_mean_s,
-            self.latency_p50_s,
-            self.latency_p90_s,
-            self.latency_p99_s,
-            self.latency_p999_s,
-            self.latency_max_s,
-            self.response_mean_s,
-            self.response_p99_s,
-            self.wait_mean_s,
-            self.slowdown_mean,
-            Some(self.cpu_utilization),
-            n(self.context_switches),
-            n(self.preemptions),
-            self.fairness_jain,
-            n(self.deadline_misses),
-            n(self.events),
-            n(self.migrations),
-        ]
-    }
-}
 
 #[derive(Clone, Debug, Default)]
 struct Accumulator {

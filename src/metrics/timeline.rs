@@ -5,10 +5,45 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Segment, TaskRecord};
+use super::{Segment, SegmentKind, TaskRecord};
 use crate::policy::CpuId;
 use crate::task::ClassId;
 use crate::time::SimTime;
+
+impl SegmentKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [SegmentKind; 3] = [
+        SegmentKind::Compute,
+        SegmentKind::Switch,
+        SegmentKind::Blocked,
+    ];
+
+    /// Its name in `gantt.csv` and `trace.json` (the serde name too).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SegmentKind::Compute => "compute",
+            SegmentKind::Switch => "switch",
+            SegmentKind::Blocked => "blocked",
+        }
+    }
+}
+
+impl std::fmt::Display for SegmentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for SegmentKind {
+    type Err = String;
+    /// The kind named `text` (see [`SegmentKind::name`]).
+    fn from_str(text: &str) -> Result<SegmentKind, String> {
+        SegmentKind::ALL
+            .into_iter()
+            .find(|k| k.name() == text)
+            .ok_or_else(|| format!("unknown segment kind `{text}`"))
+    }
+}
 
 /// Windows a run's horizon is cut into for `timeseries.csv`.
 pub const WINDOWS_PER_HORIZON: u64 = 100;
@@ -240,6 +275,16 @@ mod tests {
     }
 
     #[test]
+    fn segment_kinds_are_named_as_serde_names_them() {
+        for kind in SegmentKind::ALL {
+            let serde = serde_json::to_string(&kind).unwrap();
+            assert_eq!(serde, format!("\"{kind}\""));
+            assert_eq!(kind.name().parse(), Ok(kind));
+        }
+        assert!("preemption".parse::<SegmentKind>().is_err());
+    }
+
+    #[test]
     fn capture_stops_at_its_limit() {
         let mut c = Capture::new(1);
         let seg = Segment {
@@ -248,7 +293,7 @@ mod tests {
             index: 0,
             start: SimTime(0),
             end: SimTime(5),
-            kind: super::super::SegmentKind::Compute,
+            kind: SegmentKind::Compute,
         };
         c.segment(&seg);
         c.segment(&seg);

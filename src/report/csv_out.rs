@@ -4,13 +4,14 @@
 
 use std::io::Write;
 
-use crate::batch::Cell;
-use crate::metrics::aggregate::{self, Estimate};
-use crate::metrics::summary::METRICS;
+use crate::batch::{self, Cell};
+use crate::metrics::aggregate::Estimate;
+use crate::metrics::metric::Metric;
+use crate::metrics::task_name::TaskName;
 use crate::report::number;
-use crate::scenario::{Scenario, Study};
+use crate::scenario::Study;
 
-/// The key columns of `summary.csv`, before the metrics of `METRICS`.
+/// The key columns of `summary.csv`, before the columns of [`Metric::ALL`].
 pub const SUMMARY_KEYS: [&str; 6] = [
     "point",
     "sweep_value",
@@ -39,17 +40,6 @@ pub const TASK_COLUMNS: [&str; 15] = [
     "migrations",
 ];
 
-/// The class names of a point's scenario, then `*`.
-fn class_names(scenario: &Scenario) -> Vec<&str> {
-    scenario
-        .base
-        .classes
-        .iter()
-        .map(|c| c.name.as_str())
-        .chain(["*"])
-        .collect()
-}
-
 /// The label of a cell's policy.
 fn label<'a>(study: &'a Study, cell: &Cell) -> &'a str {
     &study.points[cell.key.point].scenario.policies[cell.key.policy].label
@@ -59,10 +49,14 @@ fn label<'a>(study: &'a Study, cell: &Cell) -> &'a str {
 /// then `*`, in the order of `cells`.
 pub fn write_summary<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(SUMMARY_KEYS.iter().chain(&METRICS))?;
+    w.write_record(
+        SUMMARY_KEYS
+            .into_iter()
+            .chain(Metric::ALL.map(Metric::column)),
+    )?;
     for cell in cells {
         let point = &study.points[cell.key.point];
-        for (s, class) in cell.summaries.iter().zip(class_names(&point.scenario)) {
+        for (s, class) in cell.summaries.iter().zip(batch::classes(&point.scenario)) {
             let mut row = vec![
                 point.index.to_string(),
                 point.value.clone(),
@@ -71,7 +65,7 @@ pub fn write_summary<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Re
                 cell.seed.to_string(),
                 class.to_string(),
             ];
-            row.extend(s.values().into_iter().map(number));
+            row.extend(Metric::ALL.map(|m| number(m.value(s))));
             w.write_record(&row)?;
         }
     }
@@ -95,7 +89,7 @@ pub fn write_tasks<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Resu
                 cell.key.point.to_string(),
                 label.to_string(),
                 cell.key.replication.to_string(),
-                format!("{class}#{}", t.index),
+                TaskName::new(class, t.index).to_string(),
                 class.clone(),
                 t.arrival.as_nanos().to_string(),
                 opt(t.start.map(|s| s.as_nanos())),
@@ -123,23 +117,22 @@ pub fn write_aggregate<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::
     let mut header: Vec<String> = ["point", "sweep_value", "policy", "class", "replications"]
         .map(String::from)
         .to_vec();
-    for m in METRICS {
-        header.push(format!("{m}_mean"));
-        header.push(format!("{m}_ci95"));
+    for m in Metric::ALL {
+        header.push(format!("{}_mean", m.column()));
+        header.push(format!("{}_ci95", m.column()));
     }
     w.write_record(&header)?;
-    for row in aggregate::aggregate(cells) {
-        let point = &study.points[row.point];
+    for row in batch::aggregate(study, cells) {
         let mut record = vec![
-            point.index.to_string(),
-            point.value.clone(),
-            point.scenario.policies[row.policy].label.clone(),
-            class_names(&point.scenario)[row.class].to_string(),
+            row.point.to_string(),
+            row.sweep_value.clone(),
+            row.policy.clone(),
+            row.class.to_string(),
             row.replications.to_string(),
         ];
-        for e in &row.estimates {
-            record.push(number(e.map(|e| e.mean)));
-            record.push(number(e.and_then(|e| e.half_width)));
+        for m in Metric::ALL {
+            record.push(number(row.mean(m)));
+            record.push(number(row.ci95(m)));
         }
         w.write_record(&record)?;
     }
@@ -168,20 +161,19 @@ pub const PAIRED_COLUMNS: [&str; 10] = [
 pub fn write_paired<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(PAIRED_COLUMNS)?;
-    for row in aggregate::paired(cells) {
-        let point = &study.points[row.point];
+    for row in batch::paired(study, cells) {
         let Estimate {
             n,
             mean,
             half_width,
         } = row.difference;
         w.write_record([
-            point.index.to_string(),
-            point.value.clone(),
-            class_names(&point.scenario)[row.class].to_string(),
-            point.scenario.policies[row.a].label.clone(),
-            point.scenario.policies[row.b].label.clone(),
-            METRICS[row.metric].to_string(),
+            row.point.to_string(),
+            row.sweep_value.clone(),
+            row.class.to_string(),
+            row.a.clone(),
+            row.b.clone(),
+            row.metric.column().to_string(),
             n.to_string(),
             number(Some(mean)),
             number(half_width),

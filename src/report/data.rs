@@ -2,9 +2,13 @@
 //! the run folder's files (`run.json` and the CSVs), so that `corosim plot DIR`
 //! redraws exactly what `corosim run` drew.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
+
+use crate::metrics::aggregate::{AggregateRow, Interval};
+use crate::metrics::metric::{Metric, PerMetric};
+use crate::metrics::summary::Classes;
+use crate::report::files::OutputFile;
+use crate::report::series_csv::GanttKind;
 
 /// What `run.json` says that the report shows.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -36,34 +40,6 @@ pub struct RunMeta {
 
 fn one() -> u32 {
     1
-}
-
-/// A row of `aggregate.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AggregateRow {
-    /// Sweep point.
-    pub point: usize,
-    /// Swept value.
-    pub sweep_value: String,
-    /// Policy label.
-    pub policy: String,
-    /// Class name, or `*`.
-    pub class: String,
-    /// Replications aggregated.
-    pub replications: usize,
-    /// Per metric (`latency_p99_s`...): mean and 95% half-width.
-    pub metrics: BTreeMap<String, (Option<f64>, Option<f64>)>,
-}
-
-impl AggregateRow {
-    /// The mean of `metric`.
-    pub fn mean(&self, metric: &str) -> Option<f64> {
-        self.metrics.get(metric).and_then(|m| m.0)
-    }
-    /// The 95% half-width of `metric`.
-    pub fn ci95(&self, metric: &str) -> Option<f64> {
-        self.metrics.get(metric).and_then(|m| m.1)
-    }
 }
 
 /// A row of `timeseries.csv`.
@@ -123,8 +99,9 @@ pub struct GanttRow {
     pub start_ns: u64,
     /// End, ns (= start for a preemption).
     pub end_ns: u64,
-    /// `compute`, `switch`, `blocked` or `preemption`.
-    pub kind: String,
+    /// `compute`, `switch`, `blocked` or `preemption` (any other kind is an
+    /// error reading the file).
+    pub kind: GanttKind,
 }
 
 /// Everything the charts and the report read.
@@ -157,41 +134,43 @@ pub struct RunFiles<'a> {
 }
 
 impl RunFiles<'_> {
-    /// The file names, in the order of the fields.
-    pub const NAMES: [&'static str; 5] = [
-        "run.json",
-        "aggregate.csv",
-        "timeseries.csv",
-        "latency_cdf.csv",
-        "gantt.csv",
+    /// The files, in the order of the fields.
+    pub const FILES: [OutputFile; 5] = [
+        OutputFile::RunJson,
+        OutputFile::Aggregate,
+        OutputFile::Timeseries,
+        OutputFile::LatencyCdf,
+        OutputFile::Gantt,
     ];
 }
 
-fn rows<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Vec<T>, String> {
+/// The rows of `file`, whose text is `text`.
+fn rows<T: for<'de> Deserialize<'de>>(file: OutputFile, text: &str) -> Result<Vec<T>, String> {
     csv::Reader::from_reader(text.as_bytes())
         .deserialize()
         .enumerate()
-        .map(|(i, r)| r.map_err(|e| format!("{name}, row {}: {e}", i + 2)))
+        .map(|(i, r)| r.map_err(|e| format!("{}, row {}: {e}", file.name(), i + 2)))
         .collect()
 }
 
 impl RunData {
     /// Reads a run folder's files.
     pub fn parse(files: &RunFiles<'_>) -> Result<RunData, String> {
-        let meta: RunMeta =
-            serde_json::from_str(files.run_json).map_err(|e| format!("run.json: {e}"))?;
+        let meta: RunMeta = serde_json::from_str(files.run_json)
+            .map_err(|e| format!("{}: {e}", OutputFile::RunJson.name()))?;
+        let aggregate_csv = OutputFile::Aggregate.name();
         let mut reader = csv::Reader::from_reader(files.aggregate.as_bytes());
         let header: Vec<String> = reader
             .headers()
-            .map_err(|e| format!("aggregate.csv: {e}"))?
+            .map_err(|e| format!("{aggregate_csv}: {e}"))?
             .iter()
             .map(String::from)
             .collect();
         let mut aggregate = Vec::new();
         for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| format!("aggregate.csv, row {}: {e}", i + 2))?;
+            let record = record.map_err(|e| format!("{aggregate_csv}, row {}: {e}", i + 2))?;
             let field = |n: usize| record.get(n).unwrap_or_default();
-            let bad = |what: &str| format!("aggregate.csv, row {}: bad {what}", i + 2);
+            let bad = |what: &str| format!("{aggregate_csv}, row {}: bad {what}", i + 2);
             let num = |text: &str| {
                 if text.is_empty() {
                     None
@@ -199,31 +178,32 @@ impl RunData {
                     text.parse::<f64>().ok()
                 }
             };
-            let mut metrics = BTreeMap::new();
+            let mut intervals: PerMetric<Option<Interval>> = PerMetric::default();
             for (k, name) in header.iter().enumerate().skip(5) {
-                if let Some(metric) = name.strip_suffix("_mean") {
-                    let ci = header
-                        .get(k + 1)
-                        .filter(|h| h.ends_with("_ci95"))
-                        .and_then(|_| num(field(k + 1)));
-                    metrics.insert(metric.to_string(), (num(field(k)), ci));
-                }
+                let Some(metric) = name.strip_suffix("_mean").and_then(Metric::from_column) else {
+                    continue;
+                };
+                let half_width = header
+                    .get(k + 1)
+                    .filter(|h| h.ends_with("_ci95"))
+                    .and_then(|_| num(field(k + 1)));
+                intervals[metric] = num(field(k)).map(|mean| Interval { mean, half_width });
             }
             aggregate.push(AggregateRow {
                 point: field(0).parse().map_err(|_| bad("point"))?,
                 sweep_value: field(1).to_string(),
                 policy: field(2).to_string(),
-                class: field(3).to_string(),
+                class: Classes::parse(field(3)),
                 replications: field(4).parse().map_err(|_| bad("replications"))?,
-                metrics,
+                intervals,
             });
         }
         Ok(RunData {
             meta,
             aggregate,
-            series: rows("timeseries.csv", files.timeseries)?,
-            cdf: rows("latency_cdf.csv", files.latency_cdf)?,
-            gantt: rows("gantt.csv", files.gantt)?,
+            series: rows(OutputFile::Timeseries, files.timeseries)?,
+            cdf: rows(OutputFile::LatencyCdf, files.latency_cdf)?,
+            gantt: rows(OutputFile::Gantt, files.gantt)?,
         })
     }
 
@@ -244,5 +224,38 @@ impl RunData {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_gantt_kind_is_an_error() {
+        let gantt = |kind: &str| {
+            format!(
+                "point,sweep_value,policy,replication,cpu,task,class,start_ns,end_ns,kind\n\
+                 0,,fifo,0,0,job#0,job,0,10,{kind}\n"
+            )
+        };
+        let parse = |gantt: &str| {
+            RunData::parse(&RunFiles {
+                run_json: r#"{"scenario": "s", "replications": 1, "policies": ["fifo"],
+                    "resolved_scenario": ""}"#,
+                aggregate: "point,sweep_value,policy,class,replications\n",
+                timeseries: "point\n",
+                latency_cdf: "point\n",
+                gantt,
+            })
+        };
+        let data = parse(&gantt("blocked")).unwrap();
+        assert_eq!(
+            data.gantt[0].kind,
+            GanttKind::Segment(crate::metrics::SegmentKind::Blocked)
+        );
+        let error = parse(&gantt("nap")).unwrap_err();
+        assert!(error.starts_with("gantt.csv, row 2: "), "{error}");
+        assert!(error.contains("unknown kind `nap`"), "{error}");
     }
 }

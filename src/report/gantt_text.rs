@@ -21,14 +21,20 @@
 //! nanoseconds and each shows what occupied most of it. Small timelines
 //! are followed by their exact segment list.
 
-use std::collections::{HashMap, HashSet};
+mod scale;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::batch::Cell;
 use crate::metrics::SegmentKind;
+use crate::metrics::task_name::TaskName;
 use crate::policy::CpuId;
+use crate::report::stretch::{self, Stretch};
 use crate::scenario::Study;
 use crate::task::ClassId;
+
+use scale::{MIN_COLUMNS, choose_step, columns, decimals, ms, ms_fixed};
 
 /// Codes for tasks, in order; tasks beyond these share [`OTHER`].
 const CODES: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -54,9 +60,6 @@ enum Occupant {
 /// Segment lists are printed for timelines of at most this many runs.
 pub const LIST_LIMIT: usize = 40;
 
-/// Fewer columns than this are refined when the timeline allows it.
-const MIN_COLUMNS: u64 = 6;
-
 /// A stretch one CPU spent on one task: consecutive segments of the same
 /// kind and task merged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,67 +73,31 @@ struct Run {
     preempted: bool,
 }
 
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
-fn columns(end: u64, step: u64) -> u64 {
-    end.div_ceil(step)
-}
-
-/// Nanoseconds as milliseconds with `decimals` decimals (at most 6).
-fn ms_fixed(ns: u64, decimals: usize) -> String {
-    let whole = ns / 1_000_000;
-    if decimals == 0 {
-        return whole.to_string();
+/// Runs join as the drawn Gantt chart's blocks do, but not past a
+/// preemption: the text marks where each run lost its CPU.
+impl Stretch for Run {
+    fn cpu(&self) -> u32 {
+        self.cpu
     }
-    let frac = format!("{:06}", ns % 1_000_000);
-    format!("{whole}.{}", &frac[..decimals])
-}
-
-/// The decimals `ns` needs as milliseconds.
-fn decimals(ns: u64) -> usize {
-    let frac = ns % 1_000_000;
-    if frac == 0 {
-        0
-    } else {
-        6 - (0..6)
-            .take_while(|i| frac % 10u64.pow(*i as u32 + 1) == 0)
-            .count()
+    fn start(&self) -> u64 {
+        self.start
     }
-}
-
-/// Nanoseconds as the shortest exact millisecond text.
-fn ms(ns: u64) -> String {
-    ms_fixed(ns, decimals(ns))
-}
-
-/// The column width: a whole fraction of the segments' common divisor when
-/// they have one that fits, else a 1-2-5 number of nanoseconds. Returns the
-/// step and whether columns are exact (one occupant each).
-fn choose_step(runs: &[Run], end: u64, available: u64) -> (u64, bool) {
-    let g = runs
-        .iter()
-        .flat_map(|r| [r.start, r.end])
-        .fold(0, gcd)
-        .max(1);
-    if columns(end, g) <= available && g > 1 {
-        let mut step = g;
-        for k in [2, 5, 10, 20, 50, 100, 200, 500, 1000] {
-            if columns(end, step) >= MIN_COLUMNS {
-                break;
-            }
-            if g % k == 0 && columns(end, g / k) <= available {
-                step = g / k;
-            }
-        }
-        return (step, true);
+    fn end(&self) -> u64 {
+        self.end
     }
-    let step = (0..20)
-        .flat_map(|e| [1, 2, 5].map(|m| 10u64.pow(e).saturating_mul(m)))
-        .find(|&step| columns(end, step) <= available)
-        .unwrap_or(end);
-    (step, g % step == 0)
+    fn kind(&self) -> Option<SegmentKind> {
+        Some(self.kind)
+    }
+    fn same_task(&self, other: &Self) -> bool {
+        (self.class, self.index) == (other.class, other.index)
+    }
+    fn continuable(&self) -> bool {
+        !self.preempted
+    }
+    fn absorb(&mut self, next: Self) {
+        self.end = next.end;
+        self.preempted = next.preempted;
+    }
 }
 
 /// Words laid out in lines of at most `width` characters.
@@ -168,42 +135,29 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
     let point = &study.points[cell.key.point];
     let scenario = &point.scenario;
     let class_name = |c: ClassId| scenario.base.classes[c.0 as usize].name.as_str();
-    let task_name = |c: ClassId, i: u64| format!("{}#{i}", class_name(c));
+    let task_name = |c: ClassId, i: u64| TaskName::new(class_name(c), i).to_string();
 
     // Runs: segments merged where a task goes on doing the same thing.
-    let preempted_at: HashMap<(CpuId, u64, ClassId, u64), usize> = timeline
+    let preempted_at: BTreeSet<(CpuId, u64, ClassId, u64)> = timeline
         .preemptions
         .iter()
-        .map(|p| ((p.cpu, p.at.as_nanos(), p.class, p.index), 0))
+        .map(|p| (p.cpu, p.at.as_nanos(), p.class, p.index))
         .collect();
-    let mut segments = timeline.segments.clone();
-    segments.sort_by_key(|s| (s.cpu, s.start));
-    let mut runs: Vec<Run> = Vec::new();
-    for s in &segments {
-        let preempted = preempted_at.contains_key(&(s.cpu, s.end.as_nanos(), s.class, s.index));
-        if let Some(last) = runs.last_mut() {
-            if last.cpu == s.cpu.0
-                && last.class == s.class
-                && last.index == s.index
-                && last.kind == s.kind
-                && last.end == s.start.as_nanos()
-                && !last.preempted
-            {
-                last.end = s.end.as_nanos();
-                last.preempted = preempted;
-                continue;
-            }
-        }
-        runs.push(Run {
-            cpu: s.cpu.0,
-            class: s.class,
-            index: s.index,
-            kind: s.kind,
-            start: s.start.as_nanos(),
-            end: s.end.as_nanos(),
-            preempted,
-        });
-    }
+    let runs: Vec<Run> = stretch::merged(
+        timeline
+            .segments
+            .iter()
+            .map(|s| Run {
+                cpu: s.cpu.0,
+                class: s.class,
+                index: s.index,
+                kind: s.kind,
+                start: s.start.as_nanos(),
+                end: s.end.as_nanos(),
+                preempted: preempted_at.contains(&(s.cpu, s.end.as_nanos(), s.class, s.index)),
+            })
+            .collect(),
+    );
     let end = runs.iter().map(|r| r.end).max()?;
     let cpus = scenario
         .base
@@ -214,7 +168,7 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
     let label = |cpu: u32| format!("CPU {cpu}");
     let margin = label(cpus.saturating_sub(1)).len() + 2;
     let available = (width.saturating_sub(margin) as u64).max(MIN_COLUMNS);
-    let (step, exact) = choose_step(&runs, end, available);
+    let (step, exact) = choose_step(runs.iter().flat_map(|r| [r.start, r.end]), end, available);
     let n = columns(end, step) as usize;
 
     // Cells: each column shows what occupied most of it (`None`: idle).
@@ -265,18 +219,18 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
     // Codes: tasks in arrival order when the records say it, else in order
     // of first appearance; the tasks the rows show first, so they read A, B,
     // C... even when short runs vanish at a coarse scale.
-    let arrival: HashMap<(ClassId, u64), u64> = cell
+    let arrival: BTreeMap<(ClassId, u64), u64> = cell
         .tasks
         .iter()
         .flatten()
         .map(|r| ((r.class, r.index), r.arrival.as_nanos()))
         .collect();
-    let mut first: HashMap<(ClassId, u64), u64> = HashMap::new();
+    let mut first: BTreeMap<(ClassId, u64), u64> = BTreeMap::new();
     for r in runs.iter().filter(|r| r.kind == SegmentKind::Compute) {
         let at = first.entry((r.class, r.index)).or_insert(r.start);
         *at = (*at).min(r.start);
     }
-    let shown: HashSet<(ClassId, u64)> = cells
+    let shown: BTreeSet<(ClassId, u64)> = cells
         .iter()
         .flatten()
         .filter_map(|o| match o {
@@ -292,7 +246,7 @@ pub fn render(study: &Study, cell: &Cell, width: usize) -> Option<String> {
         })
         .collect();
     order.sort_unstable();
-    let code: HashMap<(ClassId, u64), char> = order
+    let code: BTreeMap<(ClassId, u64), char> = order
         .iter()
         .enumerate()
         .map(|(n, &(_, _, c, i))| ((c, i), CODES.chars().nth(n).unwrap_or(OTHER)))
@@ -595,15 +549,5 @@ program = [ { compute = "3000000ns" } ]
             format!("{}{}", "A".repeat(10), "B".repeat(31))
         );
         assert!(chart.contains("1.000001"), "\n{chart}");
-    }
-
-    #[test]
-    fn helpers() {
-        assert_eq!(ms(15_000_000), "15");
-        assert_eq!(ms(2_500_000), "2.5");
-        assert_eq!(ms(1), "0.000001");
-        assert_eq!(ms_fixed(1_000_000, 3), "1.000");
-        assert_eq!(decimals(1_230_000), 2);
-        assert_eq!(gcd(12, 18), 6);
     }
 }

@@ -8,6 +8,7 @@ use std::io::Write;
 use crate::batch::{Cell, GANTT_SEGMENTS};
 use crate::metrics::SegmentKind;
 use crate::metrics::summary::CDF_QUANTILES;
+use crate::metrics::task_name::TaskName;
 use crate::report::number;
 use crate::scenario::Study;
 
@@ -48,6 +49,46 @@ pub const GANTT_COLUMNS: [&str; 10] = [
     "end_ns",
     "kind",
 ];
+
+/// What a row of `gantt.csv` shows: what a CPU did over a stretch of time,
+/// or a task losing it (an instant: start = end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GanttKind {
+    /// A segment of this kind.
+    Segment(SegmentKind),
+    /// A preemption.
+    Preemption,
+}
+
+impl GanttKind {
+    /// Its name in the `kind` column: a segment kind's, or `preemption`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            GanttKind::Segment(kind) => kind.name(),
+            GanttKind::Preemption => "preemption",
+        }
+    }
+}
+
+impl std::str::FromStr for GanttKind {
+    type Err = String;
+    /// The kind named `text` (see [`GanttKind::name`]).
+    fn from_str(text: &str) -> Result<GanttKind, String> {
+        match text {
+            "preemption" => Ok(GanttKind::Preemption),
+            _ => text.parse().map(GanttKind::Segment).map_err(|_| {
+                format!("unknown kind `{text}` (expected compute, switch, blocked or preemption)")
+            }),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GanttKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<GanttKind, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 fn keys(study: &Study, cell: &Cell) -> [String; 4] {
     let point = &study.points[cell.key.point];
@@ -118,15 +159,10 @@ pub fn write_gantt<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Resu
         let until = segments.iter().map(|s| s.end).max();
         let name = |class: crate::task::ClassId, index: u64| {
             let class = &scenario.base.classes[class.0 as usize].name;
-            (format!("{class}#{index}"), class.clone())
+            (TaskName::new(class, index).to_string(), class.clone())
         };
         for s in segments {
             let (task, class) = name(s.class, s.index);
-            let kind = match s.kind {
-                SegmentKind::Compute => "compute",
-                SegmentKind::Switch => "switch",
-                SegmentKind::Blocked => "blocked",
-            };
             let mut row = key.to_vec();
             row.extend([
                 s.cpu.0.to_string(),
@@ -134,7 +170,7 @@ pub fn write_gantt<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Resu
                 class,
                 s.start.as_nanos().to_string(),
                 s.end.as_nanos().to_string(),
-                kind.into(),
+                GanttKind::Segment(s.kind).name().into(),
             ]);
             w.write_record(&row)?;
         }
@@ -152,7 +188,7 @@ pub fn write_gantt<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Resu
                 class,
                 at.clone(),
                 at,
-                "preemption".into(),
+                GanttKind::Preemption.name().into(),
             ]);
             w.write_record(&row)?;
         }

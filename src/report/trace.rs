@@ -26,12 +26,13 @@
 //! Events are streamed one by one through a buffered writer; only one run's
 //! list of event positions is held at a time.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 
 use serde::{Serialize, Serializer};
 
 use crate::batch::Cell;
+use crate::metrics::task_name::TaskName;
 use crate::metrics::timeline::Timeline;
 use crate::metrics::{Segment, SegmentKind};
 use crate::scenario::Study;
@@ -195,7 +196,7 @@ enum Item {
 /// before it (a task woken twice before it computes again has computed
 /// nothing in between); a wake-up with no later compute has no flow.
 fn flows(t: &Timeline) -> Vec<(usize, usize)> {
-    let mut computes: HashMap<(ClassId, u64), Vec<usize>> = HashMap::new();
+    let mut computes: BTreeMap<(ClassId, u64), Vec<usize>> = BTreeMap::new();
     for (i, s) in t.segments.iter().enumerate() {
         if s.kind == SegmentKind::Compute {
             computes.entry((s.class, s.index)).or_default().push(i);
@@ -204,7 +205,8 @@ fn flows(t: &Timeline) -> Vec<(usize, usize)> {
     for list in computes.values_mut() {
         list.sort_by_key(|&i| t.segments[i].start);
     }
-    let mut into: HashMap<usize, usize> = HashMap::new();
+    // By segment: the wake-up whose flow leads to it.
+    let mut into: Vec<Option<usize>> = vec![None; t.segments.len()];
     let mut wakes: Vec<usize> = (0..t.wakes.len()).collect();
     wakes.sort_by_key(|&w| t.wakes[w].at);
     for w in wakes {
@@ -214,20 +216,26 @@ fn flows(t: &Timeline) -> Vec<(usize, usize)> {
         };
         let next = list.partition_point(|&i| t.segments[i].start < mark.at);
         if let Some(&segment) = list.get(next) {
-            into.insert(segment, w);
+            into[segment] = Some(w);
         }
     }
-    let mut pairs: Vec<(usize, usize)> = into.into_iter().map(|(s, w)| (w, s)).collect();
+    let mut pairs: Vec<(usize, usize)> = into
+        .into_iter()
+        .enumerate()
+        .filter_map(|(s, w)| Some((w?, s)))
+        .collect();
     pairs.sort_unstable();
     pairs
 }
 
+/// A slice's name and its category (the kind's name).
 fn segment_name(kind: SegmentKind, task: &str) -> (String, &'static str) {
-    match kind {
-        SegmentKind::Compute => (task.to_string(), "compute"),
-        SegmentKind::Switch => (format!("switch → {task}"), "switch"),
-        SegmentKind::Blocked => (format!("{task} blocked"), "blocked"),
-    }
+    let name = match kind {
+        SegmentKind::Compute => task.to_string(),
+        SegmentKind::Switch => format!("switch → {task}"),
+        SegmentKind::Blocked => format!("{task} blocked"),
+    };
+    (name, kind.name())
 }
 
 /// Writes `trace.json`: every cell with a captured timeline as a process
@@ -278,11 +286,12 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
             })?;
         }
 
-        let mut flow_of_segment: HashMap<usize, u64> = HashMap::new();
-        let mut flow_id_of_wake: HashMap<usize, u64> = HashMap::new();
+        // Flow ids by segment and by wake-up (each has at most one flow).
+        let mut flow_of_segment: Vec<Option<u64>> = vec![None; timeline.segments.len()];
+        let mut flow_id_of_wake: Vec<Option<u64>> = vec![None; timeline.wakes.len()];
         for (w, s) in flows(timeline) {
-            flow_id_of_wake.insert(w, next_flow);
-            flow_of_segment.insert(s, next_flow);
+            flow_id_of_wake[w] = Some(next_flow);
+            flow_of_segment[s] = Some(next_flow);
             next_flow += 1;
         }
 
@@ -338,9 +347,9 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
                 Item::Wake(i) => {
                     let w = &timeline.wakes[i];
                     let class = class_name(w.class);
-                    let task = &format!("{class}#{}", w.index);
+                    let task = &TaskName::new(class, w.index).to_string();
                     let name = format!("{task} woke");
-                    let flow = flow_id_of_wake.get(&i).copied();
+                    let flow = flow_id_of_wake[i];
                     events.push(&Complete {
                         name: &name,
                         cat: "wake",
@@ -358,9 +367,9 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
                 Item::Segment(i) => {
                     let s: &Segment = &timeline.segments[i];
                     let class = class_name(s.class);
-                    let task = &format!("{class}#{}", s.index);
+                    let task = &TaskName::new(class, s.index).to_string();
                     let (name, cat) = segment_name(s.kind, task);
-                    let flow = flow_of_segment.get(&i).copied();
+                    let flow = flow_of_segment[i];
                     events.push(&Complete {
                         name: &name,
                         cat,
@@ -378,7 +387,7 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
                 Item::Preemption(i) => {
                     let p = &timeline.preemptions[i];
                     let class = class_name(p.class);
-                    let task = &format!("{class}#{}", p.index);
+                    let task = &TaskName::new(class, p.index).to_string();
                     let name = format!("preempt {task}");
                     events.push(&Instant {
                         name: &name,

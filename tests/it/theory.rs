@@ -136,12 +136,10 @@ program = [ { compute = { hyperexp = { p = [0.9, 0.1], means = ["500us", "5.5ms"
     ignore = "long statistical run: use cargo test --release"
 )]
 fn confidence_intervals_cover_the_mm1_mean_95_percent_of_the_time() {
-    use corosim::batch::{BatchOptions, TaskRows};
-    use corosim::metrics::aggregate::aggregate;
-    use corosim::metrics::summary::METRICS;
+    use corosim::batch::{BatchOptions, TaskRows, aggregate};
+    use corosim::metrics::metric::Metric;
     use corosim::scenario::Study;
 
-    let mean = METRICS.iter().position(|m| *m == "latency_mean_s").unwrap();
     let covered = (0..200)
         .filter(|experiment| {
             let text = format!(
@@ -167,8 +165,8 @@ program = [ {{ compute = {{ exp = "1ms" }} }} ]
                 trace: false,
             };
             let result = corosim::batch::run(&study, &options).unwrap();
-            let rows = aggregate(&result.cells);
-            let all = rows.last().unwrap().estimates[mean].unwrap();
+            let rows = aggregate(&study, &result.cells);
+            let all = rows.last().unwrap().intervals[Metric::LatencyMeanS].unwrap();
             (all.mean - 0.002).abs() <= all.half_width.unwrap()
         })
         .count();
