@@ -12,11 +12,11 @@
 
 mod arrivals;
 mod queue;
+mod recorder;
 mod resources;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::metrics::{Recorder, Segment, SegmentKind, TaskRecord};
 use crate::model::SimConfig;
 use crate::policy::{
     CpuId, Dispatch, Policy, ProcessorSharing, Ready, ReadyTask, RunningTask, Scheduler, TaskId,
@@ -27,6 +27,7 @@ use crate::time::{SimDuration, SimTime};
 
 use arrivals::Arrivals;
 pub use queue::EventQueue;
+pub use recorder::{Recorder, Segment, SegmentKind, TaskRecord};
 use resources::{Devices, Locks};
 
 /// What went wrong in a run: a task asked for something impossible. Scenario

@@ -2,7 +2,6 @@
 
 use super::world::*;
 use super::*;
-use crate::metrics::Records;
 use crate::model::{Arrival, ClassSpec, DeviceSpec};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
@@ -417,7 +416,7 @@ fn hand_written_misuse_is_an_error() {
         &w.config,
         &programs,
         fifo().build(1, 0, Queues::Global),
-        &mut Records::default(),
+        &mut Trace::default(),
     )
     .unwrap_err();
     assert!(matches!(err, SimError::UnlockNotHeld { .. }), "{err}");
@@ -428,7 +427,7 @@ fn hand_written_misuse_is_an_error() {
             &w.config,
             &programs,
             fifo().build(1, 0, Queues::Global),
-            &mut Records::default()
+            &mut Trace::default()
         )
         .is_err()
     );

@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::dist::Dist;
-use crate::metrics::Segment;
 use crate::model::{Arrival, ClassSpec};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
