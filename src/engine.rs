@@ -78,8 +78,6 @@ const STALL_EVENTS: u64 = 100_000_000;
 pub struct RunStats {
     /// Events processed.
     pub events: u64,
-    /// CPU-nanoseconds spent computing inside `[warmup, horizon)`, by class.
-    pub busy_ns_by_class: Vec<f64>,
     /// The instant the run ended.
     pub end: SimTime,
     /// Whether the run stopped at `max_time` with tasks left.
@@ -310,10 +308,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             class_counts: vec![0; classes],
             live: 0,
             segments,
-            stats: RunStats {
-                busy_ns_by_class: vec![0.0; classes],
-                ..RunStats::default()
-            },
+            stats: RunStats::default(),
         }
     }
 
@@ -764,14 +759,6 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
 
     // ---- accounting ----
 
-    fn add_busy(&mut self, from: SimTime, to: SimTime, cpus: f64, class: ClassId) {
-        let lo = from.max(self.config.warmup);
-        let hi = to.min(self.config.horizon);
-        if hi > lo {
-            self.stats.busy_ns_by_class[class.0 as usize] += (hi - lo).as_nanos() as f64 * cpus;
-        }
-    }
-
     /// `task` lost `cpu`, with work left, to another task.
     fn count_preemption(&mut self, task: TaskId, cpu: usize) {
         let now = self.now;
@@ -811,7 +798,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 let c = &mut self.cpus[cpu];
                 c.ran += ran;
                 c.slice_left = c.slice_left.map(|s| s - ran);
-                self.add_busy(since, self.now, 1.0, class);
+                self.recorder.busy(class, since, self.now, 1.0);
                 self.emit_segment(cpu, since, SegmentKind::Compute);
             }
             CpuState::Switching => self.emit_segment(cpu, since, SegmentKind::Switch),
@@ -1119,7 +1106,8 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             for c in 0..self.config.classes.len() {
                 let sharing = self.fluid_mut().class_counts[c];
                 if sharing > 0 {
-                    self.add_busy(from, now, rate * f64::from(sharing), ClassId(c as u32));
+                    self.recorder
+                        .busy(ClassId(c as u32), from, now, rate * f64::from(sharing));
                 }
             }
         }

@@ -7,6 +7,7 @@
 //! recorders are written.
 
 pub mod aggregate;
+pub mod busy;
 pub mod run;
 pub mod samples;
 pub mod summary;

@@ -115,4 +115,11 @@ pub trait Recorder {
 
     /// Task `class#index` woke from a sleep, an I/O, a lock or a join.
     fn woke(&mut self, _at: SimTime, _class: ClassId, _index: u64) {}
+
+    /// Tasks of `class` computed from `from` to `to` on `cpus` CPUs' worth of
+    /// capacity: 1 for a task on a CPU, the class's share of the machine under
+    /// processor sharing. Reported as time passes, in and out of any
+    /// measurement window (the recorder clips to its own); context switches
+    /// and cooperative blocks are not computing and are not reported.
+    fn busy(&mut self, _class: ClassId, _from: SimTime, _to: SimTime, _cpus: f64) {}
 }

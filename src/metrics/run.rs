@@ -98,6 +98,10 @@ impl Recorder for RunRecorder {
         }
     }
 
+    fn busy(&mut self, class: ClassId, from: SimTime, to: SimTime, cpus: f64) {
+        self.summary.busy(class, from, to, cpus);
+    }
+
     fn woke(&mut self, at: SimTime, class: ClassId, index: u64) {
         if let Some(c) = &mut self.capture {
             c.woke(Mark {
