@@ -11,6 +11,7 @@
 //! at a position owned by the drawing task. Nothing iterates a hash map.
 
 mod arrivals;
+mod cpu;
 mod queue;
 mod recorder;
 mod resources;
@@ -26,6 +27,7 @@ use crate::task::{ClassId, Cx, Request, Workload};
 use crate::time::{SimDuration, SimTime};
 
 use arrivals::Arrivals;
+use cpu::{Await, Cpu, Ended, Handover, Next, Phase, Transition};
 pub use queue::EventQueue;
 pub use recorder::{Recorder, Segment, SegmentKind, TaskRecord};
 use resources::{Devices, Locks};
@@ -116,37 +118,6 @@ enum Exec {
     Yielded,
     /// It finished.
     Finished,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CpuState {
-    Idle,
-    /// Switching to `task`; it starts computing at the phase's end.
-    Switching,
-    /// Computing since the phase started.
-    Running,
-    /// Held by a cooperative block since the phase started.
-    Blocked,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Cpu {
-    state: CpuState,
-    task: TaskId,
-    /// Bumped whenever the CPU's phase is cut short, so its pending event is stale.
-    epoch: u32,
-    /// Serial of the last task that ran here, to tell a switch from a resumption.
-    last_serial: u64,
-    slice_left: Option<SimDuration>,
-    /// CPU time the current task has had in this dispatch.
-    ran: SimDuration,
-    /// When the current state began.
-    phase_start: SimTime,
-    /// A task whose quantum just ended here: a preemption if another task
-    /// takes the CPU.
-    expired: Option<TaskId>,
-    /// Awaits that may still complete at once in this dispatch (coop budget).
-    budget_left: u32,
 }
 
 struct Slot<T> {
@@ -267,17 +238,6 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             ),
         };
         let classes = config.classes.len();
-        let idle = Cpu {
-            state: CpuState::Idle,
-            task: TaskId(u32::MAX),
-            epoch: 0,
-            last_serial: u64::MAX,
-            slice_left: None,
-            ran: SimDuration::ZERO,
-            phase_start: SimTime::ZERO,
-            expired: None,
-            budget_left: 0,
-        };
         let segments = recorder.wants_segments();
         Engine {
             config,
@@ -287,7 +247,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             events: EventQueue::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            cpus: vec![idle; config.cpus as usize],
+            cpus: vec![Cpu::new(); config.cpus as usize],
             policy,
             fluid,
             preemptive,
@@ -352,7 +312,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
         self.stats.end = self.now;
         for cpu in 0..self.cpus.len() {
-            if self.cpus[cpu].state != CpuState::Idle {
+            if !self.cpus[cpu].is_idle() {
                 self.settle(cpu);
             }
         }
@@ -378,7 +338,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
             }
             Event::Cpu { cpu, epoch } => {
-                if self.cpus[cpu as usize].epoch == epoch {
+                if self.cpus[cpu as usize].is_current(epoch) {
                     self.cpu_phase_ended(cpu as usize)?;
                 }
             }
@@ -660,13 +620,13 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         let (Some(_), Some(cpu)) = (self.budget, self.current_cpu) else {
             return false;
         };
-        let left = &mut self.cpus[cpu].budget_left;
-        if *left == 0 {
-            self.make_ready(id, Ready::Yielded);
-            return true;
+        match self.cpus[cpu].spend_await() {
+            Await::Allowed => false,
+            Await::Spent => {
+                self.make_ready(id, Ready::Yielded);
+                true
+            }
         }
-        *left -= 1;
-        false
     }
 
     fn record(&self, id: TaskId, finish: Option<SimTime>) -> TaskRecord {
@@ -769,9 +729,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             .preempted(now, CpuId(cpu as u32), class, index);
     }
 
-    fn emit_segment(&mut self, cpu: usize, start: SimTime, kind: SegmentKind) {
+    fn emit_segment(&mut self, cpu: usize, task: TaskId, start: SimTime, kind: SegmentKind) {
         if self.segments && self.now > start {
-            let s = self.slot(self.cpus[cpu].task);
+            let s = self.slot(task);
             let segment = Segment {
                 cpu: CpuId(cpu as u32),
                 class: s.class,
@@ -784,34 +744,47 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
     }
 
-    /// Ends the CPU's current phase now, crediting computed time.
+    /// Ends the CPU's current phase now, crediting the task with what it did.
     fn settle(&mut self, cpu: usize) {
-        let c = self.cpus[cpu];
-        let since = c.phase_start;
-        match c.state {
-            CpuState::Running => {
-                let ran = self.now - since;
-                let slot = self.slot_mut(c.task);
+        let now = self.now;
+        match self.cpus[cpu].end_phase(now) {
+            Ended::Computed { task, since, ran } => {
+                let slot = self.slot_mut(task);
                 slot.remaining = slot.remaining - ran;
                 slot.cpu += ran;
                 let class = slot.class;
-                let c = &mut self.cpus[cpu];
-                c.ran += ran;
-                c.slice_left = c.slice_left.map(|s| s - ran);
-                self.recorder.busy(class, since, self.now, 1.0);
-                self.emit_segment(cpu, since, SegmentKind::Compute);
+                self.recorder.busy(class, since, now, 1.0);
+                self.emit_segment(cpu, task, since, SegmentKind::Compute);
             }
-            CpuState::Switching => self.emit_segment(cpu, since, SegmentKind::Switch),
-            CpuState::Blocked => {
-                let now = self.now;
-                self.slot_mut(c.task).suspended += now - since;
-                self.emit_segment(cpu, since, SegmentKind::Blocked);
+            Ended::Switched { task, since } => {
+                self.emit_segment(cpu, task, since, SegmentKind::Switch);
             }
-            CpuState::Idle => {}
+            Ended::Blocked { task, since } => {
+                self.slot_mut(task).suspended += now - since;
+                self.emit_segment(cpu, task, since, SegmentKind::Blocked);
+            }
+            Ended::Idle => {}
         }
-        let c = &mut self.cpus[cpu];
-        c.epoch = c.epoch.wrapping_add(1);
-        c.phase_start = self.now;
+    }
+
+    /// Takes `cpu` to its next phase: schedules the phase's end, or tells the
+    /// policy that the task left. The one place a CPU changes phase.
+    #[inline]
+    fn enter(&mut self, cpu: usize, next: Next) {
+        match self.cpus[cpu].go(self.now, next) {
+            Transition::EndsAt { at, epoch } => self.events.push(
+                at,
+                Event::Cpu {
+                    cpu: cpu as u32,
+                    epoch,
+                },
+            ),
+            Transition::Released { task, ran } => {
+                if let Some(policy) = self.policy.as_mut() {
+                    policy.ran(task, ran, self.now);
+                }
+            }
+        }
     }
 
     // ---- dispatch ----
@@ -827,32 +800,14 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
         slot.last_cpu = Some(cpu as u32);
         let serial = slot.serial;
-        let c = &mut self.cpus[cpu];
-        if let Some(expired) = c.expired.take() {
-            if expired != d.task {
-                self.count_preemption(expired, cpu);
-            }
+        let taken = self.cpus[cpu].take(d, serial, self.budget.unwrap_or(0));
+        if let Some(expired) = taken.preempted {
+            self.count_preemption(expired, cpu);
         }
-        let c = &mut self.cpus[cpu];
-        c.task = d.task;
-        c.slice_left = d.slice;
-        c.budget_left = self.budget.unwrap_or(0);
-        c.ran = SimDuration::ZERO;
-        c.phase_start = now;
-        if c.last_serial != serial {
-            c.last_serial = serial;
+        if taken.handover == Handover::Switch {
             self.slot_mut(d.task).switches += 1;
             if !cost.is_zero() {
-                let c = &mut self.cpus[cpu];
-                c.state = CpuState::Switching;
-                let epoch = c.epoch;
-                self.events.push(
-                    now + cost,
-                    Event::Cpu {
-                        cpu: cpu as u32,
-                        epoch,
-                    },
-                );
+                self.enter(cpu, Next::Switch(cost));
                 return Ok(());
             }
         }
@@ -861,71 +816,32 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
 
     /// The task on `cpu` executes from now.
     fn run_on(&mut self, cpu: usize) -> Result<(), SimError> {
-        let id = self.cpus[cpu].task;
+        let id = self.cpus[cpu].task();
         self.current_cpu = Some(cpu);
         let exec = self.execute(id);
         self.current_cpu = None;
+        // One `enter` per arm, so that each inlined copy knows its phase.
         match exec? {
             Exec::Compute => {
-                let remaining = self.slot(id).remaining;
-                let c = &mut self.cpus[cpu];
-                match c.slice_left {
-                    Some(left) if left.is_zero() => {
-                        self.release(cpu);
-                        self.cpus[cpu].expired = Some(id);
-                        self.current_cpu = Some(cpu);
-                        self.make_ready(id, Ready::QuantumExpired);
-                        self.current_cpu = None;
-                    }
-                    left => {
-                        let stretch = left.map_or(remaining, |l| l.min(remaining));
-                        c.state = CpuState::Running;
-                        c.phase_start = self.now;
-                        let epoch = c.epoch;
-                        self.events.push(
-                            self.now + stretch,
-                            Event::Cpu {
-                                cpu: cpu as u32,
-                                epoch,
-                            },
-                        );
-                    }
+                let next = self.cpus[cpu].compute(self.slot(id).remaining);
+                self.enter(cpu, next);
+                if next == Next::Expire {
+                    self.current_cpu = Some(cpu);
+                    self.make_ready(id, Ready::QuantumExpired);
+                    self.current_cpu = None;
                 }
             }
-            Exec::Block(d) => {
-                let c = &mut self.cpus[cpu];
-                c.state = CpuState::Blocked;
-                c.phase_start = self.now;
-                let epoch = c.epoch;
-                self.events.push(
-                    self.now + d,
-                    Event::Cpu {
-                        cpu: cpu as u32,
-                        epoch,
-                    },
-                );
-            }
-            Exec::Suspended | Exec::Yielded | Exec::Finished => self.release(cpu),
+            Exec::Block(d) => self.enter(cpu, Next::Block(d)),
+            Exec::Suspended | Exec::Yielded | Exec::Finished => self.enter(cpu, Next::Release),
         }
         Ok(())
     }
 
-    /// The task leaves `cpu`, which becomes idle.
-    fn release(&mut self, cpu: usize) {
-        let c = &mut self.cpus[cpu];
-        c.state = CpuState::Idle;
-        c.epoch = c.epoch.wrapping_add(1);
-        let (task, ran) = (c.task, c.ran);
-        if let Some(policy) = self.policy.as_mut() {
-            policy.ran(task, ran, self.now);
-        }
-    }
-
     fn cpu_phase_ended(&mut self, cpu: usize) -> Result<(), SimError> {
-        let state = self.cpus[cpu].state;
+        let blocked = self.cpus[cpu].phase() == Phase::Blocked;
         self.settle(cpu);
-        if state == CpuState::Blocked {
-            let id = self.cpus[cpu].task;
+        if blocked {
+            let id = self.cpus[cpu].task();
             self.advance(id);
         }
         self.run_on(cpu)
@@ -982,7 +898,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         loop {
             changed |= self.flush_ready()?;
             for cpu in 0..self.cpus.len() {
-                while self.cpus[cpu].state == CpuState::Idle {
+                while self.cpus[cpu].is_idle() {
                     let Some(d) = self
                         .policy
                         .as_mut()
@@ -993,7 +909,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     };
                     self.dispatch(cpu, d)?;
                 }
-                self.cpus[cpu].expired = None;
+                self.cpus[cpu].forget_expired();
             }
             if !self.newly_ready.is_empty() {
                 continue;
@@ -1006,11 +922,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         self.timer_fired = false;
         self.arm_policy_timer();
         let ready = self.policy.as_ref().expect("queue policy").ready_len();
-        let idle = self
-            .cpus
-            .iter()
-            .filter(|c| c.state == CpuState::Idle)
-            .count() as u32;
+        let idle = self.cpus.iter().filter(|c| c.is_idle()).count() as u32;
         self.recorder.instant(self.now, ready, idle);
         Ok(())
     }
@@ -1047,17 +959,15 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         let mut running = std::mem::take(&mut self.running_buf);
         running.clear();
         for (i, c) in self.cpus.iter().enumerate() {
-            let computed = match c.state {
-                CpuState::Running => self.now - c.phase_start,
-                CpuState::Switching => SimDuration::ZERO,
-                CpuState::Idle | CpuState::Blocked => continue,
+            let Some(occupant) = c.occupant(self.now) else {
+                continue;
             };
-            let mut task = self.ready_view(c.task);
-            task.burst = task.burst - computed;
+            let mut task = self.ready_view(occupant.task);
+            task.burst = task.burst - occupant.uncredited;
             running.push(RunningTask {
                 cpu: CpuId(i as u32),
                 task,
-                ran: c.ran + computed,
+                ran: occupant.ran,
             });
         }
         let victim = self
@@ -1071,17 +981,15 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         };
         let cpu = victim as usize;
         self.settle(cpu);
-        let c = self.cpus[cpu];
-        self.release(cpu);
-        self.count_preemption(c.task, cpu);
-        self.slot_mut(c.task).woken_by = Some(victim);
-        let view = self.ready_view(c.task);
-        self.policy.as_mut().expect("queue policy").enqueue(
-            view,
-            Ready::Preempted {
-                slice_left: c.slice_left,
-            },
-        );
+        let (task, slice_left) = (self.cpus[cpu].task(), self.cpus[cpu].slice_left());
+        self.enter(cpu, Next::Release);
+        self.count_preemption(task, cpu);
+        self.slot_mut(task).woken_by = Some(victim);
+        let view = self.ready_view(task);
+        self.policy
+            .as_mut()
+            .expect("queue policy")
+            .enqueue(view, Ready::Preempted { slice_left });
         if let Some(d) = self
             .policy
             .as_mut()
