@@ -86,6 +86,20 @@ pub struct RunStats {
     pub stopped_early: bool,
 }
 
+/// Where a new task comes from.
+#[derive(Clone, Copy, Debug)]
+enum Origin {
+    /// An open arrival process.
+    Open,
+    /// A closed client, submitting its next task.
+    Closed(u32),
+    /// `parent` (its slot and serial) spawned it, running on CPU `by` if any.
+    Spawned {
+        parent: (TaskId, u64),
+        by: Option<usize>,
+    },
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// The next open arrival of a class.
@@ -194,8 +208,6 @@ struct Engine<'a, W: Workload, R: Recorder> {
     /// Tasks that became ready during the current instant, with why.
     newly_ready: Vec<(TaskId, Ready)>,
     running_buf: Vec<RunningTask>,
-    /// The CPU whose task is executing steps right now, if any.
-    current_cpu: Option<usize>,
     /// The policy's cooperative budget per dispatch, if any.
     budget: Option<u32>,
     /// When the policy's timer event is scheduled for.
@@ -259,7 +271,6 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             locks: Locks::new(config.locks),
             newly_ready: Vec::new(),
             running_buf: Vec::new(),
-            current_cpu: None,
             budget,
             timer_at: None,
             timer_fired: false,
@@ -324,7 +335,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         match event {
             Event::Arrival(class) => {
                 let key = self.arrivals.take_open(class);
-                self.arrive(class, key, None, None);
+                self.arrive(class, key, Origin::Open);
                 if let Some(next) = self.arrivals.next_open(class, self.config) {
                     self.events.push(next, Event::Arrival(class));
                 }
@@ -334,7 +345,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     .arrivals
                     .take_closed(class, client, self.now, self.config)
                 {
-                    self.arrive(class, key, None, Some(client));
+                    self.arrive(class, key, Origin::Closed(client));
                 }
             }
             Event::Cpu { cpu, epoch } => {
@@ -342,7 +353,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     self.cpu_phase_ended(cpu as usize)?;
                 }
             }
-            Event::Wake(task) => self.wake(task)?,
+            Event::Wake(task) => self.wake(task, None)?,
             Event::DeviceDone { device, task } => {
                 if let Some((next, duration)) = self.devices.complete(device) {
                     self.events.push(
@@ -350,7 +361,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         Event::DeviceDone { device, task: next },
                     );
                 }
-                self.wake(task)?;
+                self.wake(task, None)?;
             }
             Event::PolicyTimer => {
                 if self.timer_at == Some(self.now) {
@@ -392,13 +403,12 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     }
 
     /// A new task of `class` arrives now and is ready.
-    fn arrive(
-        &mut self,
-        class: ClassId,
-        key: u64,
-        parent: Option<(TaskId, u64)>,
-        closed_client: Option<u32>,
-    ) {
+    fn arrive(&mut self, class: ClassId, key: u64, origin: Origin) {
+        let (parent, closed_client, by) = match origin {
+            Origin::Open => (None, None, None),
+            Origin::Closed(client) => (None, Some(client), None),
+            Origin::Spawned { parent, by } => (Some(parent), None, by),
+        };
         let spec = &self.config.classes[class.0 as usize];
         let index = self.class_counts[class.0 as usize];
         self.class_counts[class.0 as usize] += 1;
@@ -444,7 +454,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         };
         self.live += 1;
         self.advance(id);
-        self.make_ready(id, Ready::Arrived);
+        self.make_ready(id, Ready::Arrived, by);
     }
 
     /// Resumes the task's state machine for its next request.
@@ -461,12 +471,12 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         };
     }
 
-    /// `id` is ready from now; it reaches the policy at the end of the instant.
-    fn make_ready(&mut self, id: TaskId, why: Ready) {
-        let by = self.current_cpu.map(|c| c as u32);
+    /// `id` is ready from now, made so by the task on CPU `by` if any; it
+    /// reaches the policy at the end of the instant.
+    fn make_ready(&mut self, id: TaskId, why: Ready, by: Option<usize>) {
         let now = self.now;
         let slot = self.slot_mut(id);
-        slot.woken_by = by;
+        slot.woken_by = by.map(|c| c as u32);
         if why == Ready::Woke {
             let (class, index) = (slot.class, slot.index);
             self.recorder.woke(now, class, index);
@@ -481,23 +491,25 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
 
     /// A suspension of `id` ended: it moves past the request it waited on and
     /// is ready, or, if that was its last step, finishes now (SPEC: a task
-    /// finishes when its last step completes, whatever that step is).
-    fn wake(&mut self, id: TaskId) -> Result<(), SimError> {
+    /// finishes when its last step completes, whatever that step is). `by` is
+    /// the CPU whose task ended the suspension, if one did.
+    fn wake(&mut self, id: TaskId, by: Option<usize>) -> Result<(), SimError> {
         let now = self.now;
         let slot = self.slot_mut(id);
         slot.suspended += now - slot.suspended_since;
         self.advance(id);
         if self.slot(id).request == Request::Done {
-            return self.finish(id);
+            return self.finish(id, by);
         }
-        self.make_ready(id, Ready::Woke);
+        self.make_ready(id, Ready::Woke, by);
         Ok(())
     }
 
     /// Carries out the task's zero-time requests while it holds a CPU (or, under
     /// processor sharing, while it is in the sharing set), until it needs CPU
-    /// time, suspends, yields or finishes.
-    fn execute(&mut self, id: TaskId) -> Result<Exec, SimError> {
+    /// time, suspends, yields or finishes. `on` is the CPU it holds (`None`
+    /// under processor sharing).
+    fn execute(&mut self, id: TaskId, on: Option<usize>) -> Result<Exec, SimError> {
         loop {
             let slot = self.slot(id);
             match slot.request {
@@ -545,7 +557,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
                 Request::Yield => {
                     self.advance(id);
-                    self.make_ready(id, Ready::Yielded);
+                    self.make_ready(id, Ready::Yielded, on);
                     return Ok(Exec::Yielded);
                 }
                 Request::Spawn { class, count } => {
@@ -560,8 +572,8 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         let key = rng::spawned_key(parent.key, parent.children_spawned);
                         parent.children_spawned += 1;
                         parent.live_children += 1;
-                        let parent_ref = (id, parent.serial);
-                        self.arrive(class, key, Some(parent_ref), None);
+                        let parent = (id, parent.serial);
+                        self.arrive(class, key, Origin::Spawned { parent, by: on });
                     }
                 }
                 Request::Join => {
@@ -570,7 +582,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         self.slot_mut(id).joining = true;
                         return Ok(Exec::Suspended);
                     }
-                    if self.budget_spent(id) {
+                    if self.budget_spent(id, on) {
                         return Ok(Exec::Yielded);
                     }
                 }
@@ -581,7 +593,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                             what: format!("lock {}", lock.0),
                         });
                     }
-                    if self.locks.is_free(lock.0) && self.budget_spent(id) {
+                    if self.locks.is_free(lock.0) && self.budget_spent(id, on) {
                         return Ok(Exec::Yielded);
                     }
                     if !self.locks.acquire(lock.0, id) {
@@ -601,11 +613,11 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     if let Some(next) = self.locks.release(lock.0) {
                         // FIFO hand-off: the lock passes straight to the next waiter.
                         self.slot_mut(next).locks_held += 1;
-                        self.wake(next)?;
+                        self.wake(next, on)?;
                     }
                 }
                 Request::Done => {
-                    self.finish(id)?;
+                    self.finish(id, on)?;
                     return Ok(Exec::Finished);
                 }
             }
@@ -616,14 +628,14 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     /// Under a cooperative budget: whether the running task has used it up, in
     /// which case it yields before its next await that would complete at once
     /// (and carries that await out when it runs again).
-    fn budget_spent(&mut self, id: TaskId) -> bool {
-        let (Some(_), Some(cpu)) = (self.budget, self.current_cpu) else {
+    fn budget_spent(&mut self, id: TaskId, on: Option<usize>) -> bool {
+        let (Some(_), Some(cpu)) = (self.budget, on) else {
             return false;
         };
         match self.cpus[cpu].spend_await() {
             Await::Allowed => false,
             Await::Spent => {
-                self.make_ready(id, Ready::Yielded);
+                self.make_ready(id, Ready::Yielded, on);
                 true
             }
         }
@@ -647,7 +659,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
     }
 
-    fn finish(&mut self, id: TaskId) -> Result<(), SimError> {
+    /// `id` finishes now; `by` is the CPU it ran on, if any (the waker of a
+    /// parent waiting to join it).
+    fn finish(&mut self, id: TaskId, by: Option<usize>) -> Result<(), SimError> {
         let slot = self.slot(id);
         if slot.locks_held > 0 {
             return Err(SimError::FinishedHoldingLock {
@@ -667,7 +681,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 _ => false,
             };
             if waiting_parent {
-                self.wake(pid)?;
+                self.wake(pid, by)?;
             }
         }
         if let Some(client) = closed {
@@ -817,18 +831,14 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     /// The task on `cpu` executes from now.
     fn run_on(&mut self, cpu: usize) -> Result<(), SimError> {
         let id = self.cpus[cpu].task();
-        self.current_cpu = Some(cpu);
-        let exec = self.execute(id);
-        self.current_cpu = None;
+        let exec = self.execute(id, Some(cpu));
         // One `enter` per arm, so that each inlined copy knows its phase.
         match exec? {
             Exec::Compute => {
                 let next = self.cpus[cpu].compute(self.slot(id).remaining);
                 self.enter(cpu, next);
                 if next == Next::Expire {
-                    self.current_cpu = Some(cpu);
-                    self.make_ready(id, Ready::QuantumExpired);
-                    self.current_cpu = None;
+                    self.make_ready(id, Ready::QuantumExpired, Some(cpu));
                 }
             }
             Exec::Block(d) => self.enter(cpu, Next::Block(d)),
@@ -1026,7 +1036,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     fn fluid_run(&mut self, id: TaskId) -> Result<(), SimError> {
         let now = self.now;
         self.slot_mut(id).start.get_or_insert(now);
-        if self.execute(id)? == Exec::Compute {
+        if self.execute(id, None)? == Exec::Compute {
             self.fluid_advance();
             let (remaining, seq, class) = {
                 let s = self.slot(id);
