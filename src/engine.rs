@@ -164,6 +164,55 @@ struct Slot<T> {
     migrations: u32,
 }
 
+/// How ready tasks get CPU time, fixed for a run. Kept beside the engine, not
+/// in it, and handed to the code that differs between the two, so that code
+/// for one mode never has to ask which mode it is in.
+enum Mode {
+    /// A policy orders a ready queue, and each idle CPU takes the task it picks.
+    Queue(Queued),
+    /// Processor sharing: every ready task computes at once.
+    Fluid(Fluid),
+}
+
+impl Mode {
+    fn new(scheduler: Scheduler, config: &SimConfig) -> Self {
+        match scheduler {
+            Scheduler::Queue(policy) => Mode::Queue(Queued {
+                policy,
+                timer_at: None,
+                timer_fired: false,
+                running: Vec::new(),
+            }),
+            Scheduler::Fluid => Mode::Fluid(Fluid {
+                share: ProcessorSharing::new(config.cpus),
+                generation: 0,
+                scheduled: u64::MAX,
+                class_counts: vec![0; config.classes.len()],
+            }),
+        }
+    }
+
+    /// The policy to tell when a task exits, if there is one.
+    fn policy(&mut self) -> Option<&mut dyn Policy> {
+        match self {
+            Mode::Queue(q) => Some(q.policy.as_mut()),
+            Mode::Fluid(_) => None,
+        }
+    }
+}
+
+/// The queue mode: the policy, and what the engine keeps about it.
+struct Queued {
+    policy: Box<dyn Policy>,
+    /// When the policy's timer event is scheduled for.
+    timer_at: Option<SimTime>,
+    /// The timer fired this instant: its decisions may preempt.
+    timer_fired: bool,
+    /// The running tasks shown to the policy when it may preempt one, kept so
+    /// that asking allocates nothing.
+    running: Vec<RunningTask>,
+}
+
 /// The fluid executor's state: the sharing set and the generation of the one
 /// valid completion event.
 struct Fluid {
@@ -175,6 +224,17 @@ struct Fluid {
     class_counts: Vec<u32>,
 }
 
+/// What carrying out a task's steps needs besides the engine, passed down
+/// rather than kept in engine fields that change meaning around a call.
+struct StepContext<'p> {
+    /// The CPU the task holds (`None` for a wake-up by an event, and under
+    /// processor sharing): what it makes ready counts as woken by this CPU,
+    /// and it spends this CPU's cooperative budget.
+    cpu: Option<usize>,
+    /// The policy, told when a task exits (`None` under processor sharing).
+    policy: Option<&'p mut dyn Policy>,
+}
+
 /// Runs one simulation: `workload`'s programs under `scheduler`, reporting to
 /// `recorder`.
 pub fn run<W: Workload, R: Recorder>(
@@ -183,8 +243,9 @@ pub fn run<W: Workload, R: Recorder>(
     scheduler: Scheduler,
     recorder: &mut R,
 ) -> Result<RunStats, SimError> {
-    let mut engine = Engine::new(config, workload, scheduler, recorder);
-    engine.run()?;
+    let mut mode = Mode::new(scheduler, config);
+    let mut engine = Engine::new(config, workload, &mode, recorder);
+    engine.run(&mut mode)?;
     Ok(engine.stats)
 }
 
@@ -197,8 +258,6 @@ struct Engine<'a, W: Workload, R: Recorder> {
     slots: Vec<Option<Slot<W::Task>>>,
     free: Vec<u32>,
     cpus: Vec<Cpu>,
-    policy: Option<Box<dyn Policy>>,
-    fluid: Option<Fluid>,
     /// Whether `block` is an I/O (preemptive) or holds the worker (cooperative).
     preemptive: bool,
     step_rngs: Vec<ChaCha8Rng>,
@@ -207,13 +266,8 @@ struct Engine<'a, W: Workload, R: Recorder> {
     locks: Locks,
     /// Tasks that became ready during the current instant, with why.
     newly_ready: Vec<(TaskId, Ready)>,
-    running_buf: Vec<RunningTask>,
     /// The policy's cooperative budget per dispatch, if any.
     budget: Option<u32>,
-    /// When the policy's timer event is scheduled for.
-    timer_at: Option<SimTime>,
-    /// The timer fired this instant: its decisions may preempt.
-    timer_fired: bool,
     next_seq: u64,
     next_serial: u64,
     class_counts: Vec<u64>,
@@ -223,31 +277,11 @@ struct Engine<'a, W: Workload, R: Recorder> {
 }
 
 impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
-    fn new(
-        config: &'a SimConfig,
-        workload: &'a W,
-        scheduler: Scheduler,
-        recorder: &'a mut R,
-    ) -> Self {
-        let budget = match &scheduler {
-            Scheduler::Queue(p) => p.budget(),
-            Scheduler::Fluid => None,
-        };
-        let (policy, fluid, preemptive) = match scheduler {
-            Scheduler::Queue(p) => {
-                let preemptive = p.preemptive();
-                (Some(p), None, preemptive)
-            }
-            Scheduler::Fluid => (
-                None,
-                Some(Fluid {
-                    share: ProcessorSharing::new(config.cpus),
-                    generation: 0,
-                    scheduled: u64::MAX,
-                    class_counts: vec![0; config.classes.len()],
-                }),
-                true,
-            ),
+    fn new(config: &'a SimConfig, workload: &'a W, mode: &Mode, recorder: &'a mut R) -> Self {
+        let (preemptive, budget) = match mode {
+            Mode::Queue(q) => (q.policy.preemptive(), q.policy.budget()),
+            // Under processor sharing a `block` is an I/O: nothing holds a CPU.
+            Mode::Fluid(_) => (true, None),
         };
         let classes = config.classes.len();
         let segments = recorder.wants_segments();
@@ -260,8 +294,6 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             slots: Vec::new(),
             free: Vec::new(),
             cpus: vec![Cpu::new(); config.cpus as usize],
-            policy,
-            fluid,
             preemptive,
             step_rngs: (0..classes as u32)
                 .map(|c| rng::stream(config.seed, c, Purpose::Steps))
@@ -270,10 +302,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             devices: Devices::new(&config.devices),
             locks: Locks::new(config.locks),
             newly_ready: Vec::new(),
-            running_buf: Vec::new(),
             budget,
-            timer_at: None,
-            timer_fired: false,
             next_seq: 0,
             next_serial: 0,
             class_counts: vec![0; classes],
@@ -283,7 +312,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
     }
 
-    fn run(&mut self) -> Result<(), SimError> {
+    fn run(&mut self, mode: &mut Mode) -> Result<(), SimError> {
         for (class, first) in self.arrivals.first_events(self.config) {
             match first {
                 arrivals::First::Open(t) => self.events.push(t, Event::Arrival(class)),
@@ -317,9 +346,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         events: STALL_EVENTS,
                     });
                 }
-                self.handle(event)?;
+                self.handle(mode, event)?;
             }
-            self.decide()?;
+            self.decide(mode)?;
         }
         self.stats.end = self.now;
         for cpu in 0..self.cpus.len() {
@@ -331,7 +360,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         Ok(())
     }
 
-    fn handle(&mut self, event: Event) -> Result<(), SimError> {
+    fn handle(&mut self, mode: &mut Mode, event: Event) -> Result<(), SimError> {
         match event {
             Event::Arrival(class) => {
                 let key = self.arrivals.take_open(class);
@@ -348,12 +377,20 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     self.arrive(class, key, Origin::Closed(client));
                 }
             }
+            // CPU phases and the policy's timer exist only in queue mode, and
+            // sharing completions only in fluid mode: the `if let`s below
+            // fail only for a stale event.
             Event::Cpu { cpu, epoch } => {
-                if self.cpus[cpu as usize].is_current(epoch) {
-                    self.cpu_phase_ended(cpu as usize)?;
+                if let Mode::Queue(q) = mode
+                    && self.cpus[cpu as usize].is_current(epoch)
+                {
+                    self.cpu_phase_ended(q.policy.as_mut(), cpu as usize)?;
                 }
             }
-            Event::Wake(task) => self.wake(task, None)?,
+            Event::Wake(task) => {
+                let policy = mode.policy();
+                self.wake(task, &mut StepContext { cpu: None, policy })?;
+            }
             Event::DeviceDone { device, task } => {
                 if let Some((next, duration)) = self.devices.complete(device) {
                     self.events.push(
@@ -361,23 +398,23 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         Event::DeviceDone { device, task: next },
                     );
                 }
-                self.wake(task, None)?;
+                let policy = mode.policy();
+                self.wake(task, &mut StepContext { cpu: None, policy })?;
             }
             Event::PolicyTimer => {
-                if self.timer_at == Some(self.now) {
-                    self.timer_at = None;
-                    let now = self.now;
-                    self.policy.as_mut().expect("queue policy").on_timer(now);
-                    self.timer_fired = true;
+                if let Mode::Queue(q) = mode
+                    && q.timer_at == Some(self.now)
+                {
+                    q.timer_at = None;
+                    q.policy.on_timer(self.now);
+                    q.timer_fired = true;
                 }
             }
             Event::Fluid { generation } => {
-                if self
-                    .fluid
-                    .as_ref()
-                    .is_some_and(|f| f.generation == generation)
+                if let Mode::Fluid(f) = mode
+                    && f.generation == generation
                 {
-                    self.fluid_completions()?;
+                    self.fluid_completions(f)?;
                 }
             }
         }
@@ -491,25 +528,24 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
 
     /// A suspension of `id` ended: it moves past the request it waited on and
     /// is ready, or, if that was its last step, finishes now (SPEC: a task
-    /// finishes when its last step completes, whatever that step is). `by` is
-    /// the CPU whose task ended the suspension, if one did.
-    fn wake(&mut self, id: TaskId, by: Option<usize>) -> Result<(), SimError> {
+    /// finishes when its last step completes, whatever that step is). `cx.cpu`
+    /// is the CPU whose task ended the suspension, if one did.
+    fn wake(&mut self, id: TaskId, cx: &mut StepContext) -> Result<(), SimError> {
         let now = self.now;
         let slot = self.slot_mut(id);
         slot.suspended += now - slot.suspended_since;
         self.advance(id);
         if self.slot(id).request == Request::Done {
-            return self.finish(id, by);
+            return self.finish(id, cx);
         }
-        self.make_ready(id, Ready::Woke, by);
+        self.make_ready(id, Ready::Woke, cx.cpu);
         Ok(())
     }
 
     /// Carries out the task's zero-time requests while it holds a CPU (or, under
     /// processor sharing, while it is in the sharing set), until it needs CPU
-    /// time, suspends, yields or finishes. `on` is the CPU it holds (`None`
-    /// under processor sharing).
-    fn execute(&mut self, id: TaskId, on: Option<usize>) -> Result<Exec, SimError> {
+    /// time, suspends, yields or finishes.
+    fn execute(&mut self, id: TaskId, cx: &mut StepContext) -> Result<Exec, SimError> {
         loop {
             let slot = self.slot(id);
             match slot.request {
@@ -557,7 +593,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
                 Request::Yield => {
                     self.advance(id);
-                    self.make_ready(id, Ready::Yielded, on);
+                    self.make_ready(id, Ready::Yielded, cx.cpu);
                     return Ok(Exec::Yielded);
                 }
                 Request::Spawn { class, count } => {
@@ -573,7 +609,8 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         parent.children_spawned += 1;
                         parent.live_children += 1;
                         let parent = (id, parent.serial);
-                        self.arrive(class, key, Origin::Spawned { parent, by: on });
+                        let by = cx.cpu;
+                        self.arrive(class, key, Origin::Spawned { parent, by });
                     }
                 }
                 Request::Join => {
@@ -582,7 +619,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         self.slot_mut(id).joining = true;
                         return Ok(Exec::Suspended);
                     }
-                    if self.budget_spent(id, on) {
+                    if self.budget_spent(id, cx.cpu) {
                         return Ok(Exec::Yielded);
                     }
                 }
@@ -593,7 +630,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                             what: format!("lock {}", lock.0),
                         });
                     }
-                    if self.locks.is_free(lock.0) && self.budget_spent(id, on) {
+                    if self.locks.is_free(lock.0) && self.budget_spent(id, cx.cpu) {
                         return Ok(Exec::Yielded);
                     }
                     if !self.locks.acquire(lock.0, id) {
@@ -613,11 +650,11 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     if let Some(next) = self.locks.release(lock.0) {
                         // FIFO hand-off: the lock passes straight to the next waiter.
                         self.slot_mut(next).locks_held += 1;
-                        self.wake(next, on)?;
+                        self.wake(next, cx)?;
                     }
                 }
                 Request::Done => {
-                    self.finish(id, on)?;
+                    self.finish(id, cx)?;
                     return Ok(Exec::Finished);
                 }
             }
@@ -659,9 +696,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         }
     }
 
-    /// `id` finishes now; `by` is the CPU it ran on, if any (the waker of a
-    /// parent waiting to join it).
-    fn finish(&mut self, id: TaskId, by: Option<usize>) -> Result<(), SimError> {
+    /// `id` finishes now; `cx.cpu` is the CPU it ran on, if any (the waker of
+    /// a parent waiting to join it).
+    fn finish(&mut self, id: TaskId, cx: &mut StepContext) -> Result<(), SimError> {
         let slot = self.slot(id);
         if slot.locks_held > 0 {
             return Err(SimError::FinishedHoldingLock {
@@ -681,7 +718,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 _ => false,
             };
             if waiting_parent {
-                self.wake(pid, by)?;
+                self.wake(pid, cx)?;
             }
         }
         if let Some(client) = closed {
@@ -692,7 +729,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 self.events.push(at, Event::Submit { class, client });
             }
         }
-        if let Some(policy) = self.policy.as_mut() {
+        if let Some(policy) = &mut cx.policy {
             policy.exited(id);
         }
         self.slots[id.index()] = None;
@@ -784,7 +821,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     /// Takes `cpu` to its next phase: schedules the phase's end, or tells the
     /// policy that the task left. The one place a CPU changes phase.
     #[inline]
-    fn enter(&mut self, cpu: usize, next: Next) {
+    fn enter(&mut self, policy: &mut dyn Policy, cpu: usize, next: Next) {
         match self.cpus[cpu].go(self.now, next) {
             Transition::EndsAt { at, epoch } => self.events.push(
                 at,
@@ -793,18 +830,19 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     epoch,
                 },
             ),
-            Transition::Released { task, ran } => {
-                if let Some(policy) = self.policy.as_mut() {
-                    policy.ran(task, ran, self.now);
-                }
-            }
+            Transition::Released { task, ran } => policy.ran(task, ran, self.now),
         }
     }
 
     // ---- dispatch ----
 
     /// Gives `cpu` to `d.task`, charging a context switch if it last ran another task.
-    fn dispatch(&mut self, cpu: usize, d: Dispatch) -> Result<(), SimError> {
+    fn dispatch(
+        &mut self,
+        policy: &mut dyn Policy,
+        cpu: usize,
+        d: Dispatch,
+    ) -> Result<(), SimError> {
         let now = self.now;
         let cost = self.config.context_switch;
         let slot = self.slot_mut(d.task);
@@ -821,48 +859,51 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         if taken.handover == Handover::Switch {
             self.slot_mut(d.task).switches += 1;
             if !cost.is_zero() {
-                self.enter(cpu, Next::Switch(cost));
+                self.enter(policy, cpu, Next::Switch(cost));
                 return Ok(());
             }
         }
-        self.run_on(cpu)
+        self.run_on(policy, cpu)
     }
 
     /// The task on `cpu` executes from now.
-    fn run_on(&mut self, cpu: usize) -> Result<(), SimError> {
+    fn run_on(&mut self, policy: &mut dyn Policy, cpu: usize) -> Result<(), SimError> {
         let id = self.cpus[cpu].task();
-        let exec = self.execute(id, Some(cpu));
+        let mut cx = StepContext {
+            cpu: Some(cpu),
+            policy: Some(&mut *policy),
+        };
+        let exec = self.execute(id, &mut cx);
         // One `enter` per arm, so that each inlined copy knows its phase.
         match exec? {
             Exec::Compute => {
                 let next = self.cpus[cpu].compute(self.slot(id).remaining);
-                self.enter(cpu, next);
+                self.enter(policy, cpu, next);
                 if next == Next::Expire {
                     self.make_ready(id, Ready::QuantumExpired, Some(cpu));
                 }
             }
-            Exec::Block(d) => self.enter(cpu, Next::Block(d)),
-            Exec::Suspended | Exec::Yielded | Exec::Finished => self.enter(cpu, Next::Release),
+            Exec::Block(d) => self.enter(policy, cpu, Next::Block(d)),
+            Exec::Suspended | Exec::Yielded | Exec::Finished => {
+                self.enter(policy, cpu, Next::Release);
+            }
         }
         Ok(())
     }
 
-    fn cpu_phase_ended(&mut self, cpu: usize) -> Result<(), SimError> {
+    fn cpu_phase_ended(&mut self, policy: &mut dyn Policy, cpu: usize) -> Result<(), SimError> {
         let blocked = self.cpus[cpu].phase() == Phase::Blocked;
         self.settle(cpu);
         if blocked {
             let id = self.cpus[cpu].task();
             self.advance(id);
         }
-        self.run_on(cpu)
+        self.run_on(policy, cpu)
     }
 
-    /// Hands the tasks that became ready this instant to the policy (or the
-    /// sharing set) in arrival order. Returns whether there were any.
-    fn flush_ready(&mut self) -> Result<bool, SimError> {
-        if self.newly_ready.is_empty() {
-            return Ok(false);
-        }
+    /// Takes the tasks that became ready this instant, in arrival order, for
+    /// the caller to give each its ready order (`ready_order`) and hand on.
+    fn take_ready(&mut self) -> Vec<(TaskId, Ready)> {
         let mut batch = std::mem::take(&mut self.newly_ready);
         if batch.len() > 1 {
             batch.sort_by_key(|&(id, _)| {
@@ -870,68 +911,70 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 (s.arrival, s.class, s.index)
             });
         }
-        for &(id, why) in &batch {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.slot_mut(id).seq = seq;
-            if self.fluid.is_some() {
-                self.fluid_run(id)?;
-            } else {
-                let view = self.ready_view(id);
-                self.policy
-                    .as_mut()
-                    .expect("queue policy")
-                    .enqueue(view, why);
-            }
-        }
+        batch
+    }
+
+    /// Gives `id` the next place in ready order.
+    fn ready_order(&mut self, id: TaskId) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.slot_mut(id).seq = seq;
+    }
+
+    /// Hands back `take_ready`'s buffer, to be reused unless tasks became ready
+    /// meanwhile: steady state allocates nothing.
+    fn return_ready(&mut self, mut batch: Vec<(TaskId, Ready)>) {
         batch.clear();
         if self.newly_ready.is_empty() {
             self.newly_ready = batch;
         }
-        Ok(true)
+    }
+
+    /// Hands the tasks that became ready this instant to the policy, in
+    /// arrival order. Returns whether there were any.
+    fn flush_ready(&mut self, policy: &mut dyn Policy) -> bool {
+        if self.newly_ready.is_empty() {
+            return false;
+        }
+        let batch = self.take_ready();
+        for &(id, why) in &batch {
+            self.ready_order(id);
+            policy.enqueue(self.ready_view(id), why);
+        }
+        self.return_ready(batch);
+        true
     }
 
     /// The end of an instant: ready tasks get idle CPUs, then displace running
     /// ones where the policy says so.
-    fn decide(&mut self) -> Result<(), SimError> {
-        if self.fluid.is_some() {
-            while self.flush_ready()? {}
-            self.fluid_reschedule();
-            // Under processor sharing every ready task runs: none waits, and
-            // min(n, cpus) CPUs are busy.
-            let sharing = self.fluid_mut().share.len().min(self.cpus.len()) as u32;
-            self.recorder
-                .instant(self.now, 0, self.cpus.len() as u32 - sharing);
-            return Ok(());
-        }
+    fn decide(&mut self, mode: &mut Mode) -> Result<(), SimError> {
+        let q = match mode {
+            Mode::Queue(q) => q,
+            Mode::Fluid(f) => return self.fluid_decide(f),
+        };
         let mut changed = false;
         loop {
-            changed |= self.flush_ready()?;
+            changed |= self.flush_ready(q.policy.as_mut());
             for cpu in 0..self.cpus.len() {
                 while self.cpus[cpu].is_idle() {
-                    let Some(d) = self
-                        .policy
-                        .as_mut()
-                        .expect("queue policy")
-                        .pick(CpuId(cpu as u32), self.now)
-                    else {
+                    let Some(d) = q.policy.pick(CpuId(cpu as u32), self.now) else {
                         break;
                     };
-                    self.dispatch(cpu, d)?;
+                    self.dispatch(q.policy.as_mut(), cpu, d)?;
                 }
                 self.cpus[cpu].forget_expired();
             }
             if !self.newly_ready.is_empty() {
                 continue;
             }
-            if (changed || self.timer_fired) && self.preemptive && self.try_preempt()? {
+            if (changed || q.timer_fired) && self.preemptive && self.try_preempt(q)? {
                 continue;
             }
             break;
         }
-        self.timer_fired = false;
-        self.arm_policy_timer();
-        let ready = self.policy.as_ref().expect("queue policy").ready_len();
+        q.timer_fired = false;
+        self.arm_policy_timer(q);
+        let ready = q.policy.ready_len();
         let idle = self.cpus.iter().filter(|c| c.is_idle()).count() as u32;
         self.recorder.instant(self.now, ready, idle);
         Ok(())
@@ -940,89 +983,97 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     /// Schedules the policy's timer while tasks live. A timer that came due
     /// while nothing lived (and so was not scheduled, letting the run end if
     /// nothing else happens) fires now, late, before being armed again.
-    fn arm_policy_timer(&mut self) {
+    fn arm_policy_timer(&mut self, q: &mut Queued) {
         if self.live == 0 {
             return;
         }
-        let policy = self.policy.as_mut().expect("queue policy");
-        let Some(mut at) = policy.timer() else { return };
+        let Some(mut at) = q.policy.timer() else {
+            return;
+        };
         if at <= self.now {
-            policy.on_timer(self.now);
-            match policy.timer() {
+            q.policy.on_timer(self.now);
+            match q.policy.timer() {
                 Some(next) if next > self.now => at = next,
                 _ => return,
             }
         }
-        if self.timer_at != Some(at) {
-            self.timer_at = Some(at);
+        if q.timer_at != Some(at) {
+            q.timer_at = Some(at);
             self.events.push(at, Event::PolicyTimer);
         }
     }
 
     /// Asks the policy whether a ready task displaces a running one; if so,
     /// does it. Returns whether it did.
-    fn try_preempt(&mut self) -> Result<bool, SimError> {
-        let policy = self.policy.as_ref().expect("queue policy");
-        if policy.ready_len() == 0 {
+    fn try_preempt(&mut self, q: &mut Queued) -> Result<bool, SimError> {
+        if q.policy.ready_len() == 0 {
             return Ok(false);
         }
-        let mut running = std::mem::take(&mut self.running_buf);
-        running.clear();
+        q.running.clear();
         for (i, c) in self.cpus.iter().enumerate() {
             let Some(occupant) = c.occupant(self.now) else {
                 continue;
             };
             let mut task = self.ready_view(occupant.task);
             task.burst = task.burst - occupant.uncredited;
-            running.push(RunningTask {
+            q.running.push(RunningTask {
                 cpu: CpuId(i as u32),
                 task,
                 ran: occupant.ran,
             });
         }
-        let victim = self
-            .policy
-            .as_mut()
-            .expect("queue policy")
-            .preempt(self.now, &running);
-        self.running_buf = running;
-        let Some(CpuId(victim)) = victim else {
+        let Some(CpuId(victim)) = q.policy.preempt(self.now, &q.running) else {
             return Ok(false);
         };
         let cpu = victim as usize;
         self.settle(cpu);
         let (task, slice_left) = (self.cpus[cpu].task(), self.cpus[cpu].slice_left());
-        self.enter(cpu, Next::Release);
+        self.enter(q.policy.as_mut(), cpu, Next::Release);
         self.count_preemption(task, cpu);
         self.slot_mut(task).woken_by = Some(victim);
-        let view = self.ready_view(task);
-        self.policy
-            .as_mut()
-            .expect("queue policy")
-            .enqueue(view, Ready::Preempted { slice_left });
-        if let Some(d) = self
-            .policy
-            .as_mut()
-            .expect("queue policy")
-            .pick(CpuId(victim), self.now)
-        {
-            self.dispatch(cpu, d)?;
+        q.policy
+            .enqueue(self.ready_view(task), Ready::Preempted { slice_left });
+        if let Some(d) = q.policy.pick(CpuId(victim), self.now) {
+            self.dispatch(q.policy.as_mut(), cpu, d)?;
         }
         Ok(true)
     }
 
     // ---- processor sharing ----
 
-    fn fluid_mut(&mut self) -> &mut Fluid {
-        self.fluid.as_mut().expect("fluid scheduler")
+    /// The end of an instant under processor sharing: every ready task joins
+    /// the sharing set, and the next completion is scheduled.
+    fn fluid_decide(&mut self, f: &mut Fluid) -> Result<(), SimError> {
+        while self.fluid_flush_ready(f)? {}
+        self.fluid_reschedule(f);
+        // Under processor sharing every ready task runs: none waits, and
+        // min(n, cpus) CPUs are busy.
+        let sharing = f.share.len().min(self.cpus.len()) as u32;
+        self.recorder
+            .instant(self.now, 0, self.cpus.len() as u32 - sharing);
+        Ok(())
     }
 
-    fn fluid_advance(&mut self) {
+    /// Puts the tasks that became ready this instant in the sharing set, in
+    /// arrival order. Returns whether there were any.
+    fn fluid_flush_ready(&mut self, f: &mut Fluid) -> Result<bool, SimError> {
+        if self.newly_ready.is_empty() {
+            return Ok(false);
+        }
+        let batch = self.take_ready();
+        for &(id, _) in &batch {
+            self.ready_order(id);
+            self.fluid_run(f, id)?;
+        }
+        self.return_ready(batch);
+        Ok(true)
+    }
+
+    fn fluid_advance(&mut self, f: &mut Fluid) {
         let now = self.now;
-        let (from, rate) = self.fluid_mut().share.advance(now);
+        let (from, rate) = f.share.advance(now);
         if rate > 0.0 && now > from {
-            for c in 0..self.config.classes.len() {
-                let sharing = self.fluid_mut().class_counts[c];
+            for (c, &sharing) in f.class_counts.iter().enumerate() {
                 if sharing > 0 {
                     self.recorder
                         .busy(ClassId(c as u32), from, now, rate * f64::from(sharing));
@@ -1033,29 +1084,29 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
 
     /// The task is in the sharing set from now: it runs its zero-time steps and
     /// joins the set with its next burst.
-    fn fluid_run(&mut self, id: TaskId) -> Result<(), SimError> {
+    fn fluid_run(&mut self, f: &mut Fluid, id: TaskId) -> Result<(), SimError> {
         let now = self.now;
         self.slot_mut(id).start.get_or_insert(now);
-        if self.execute(id, None)? == Exec::Compute {
-            self.fluid_advance();
-            let (remaining, seq, class) = {
-                let s = self.slot(id);
-                (s.remaining, s.seq, s.class)
-            };
-            let fluid = self.fluid_mut();
-            fluid.class_counts[class.0 as usize] += 1;
-            fluid.share.join(id, remaining, seq);
-            fluid.generation += 1;
+        let mut cx = StepContext {
+            cpu: None,
+            policy: None,
+        };
+        if self.execute(id, &mut cx)? == Exec::Compute {
+            self.fluid_advance(f);
+            let s = self.slot(id);
+            f.class_counts[s.class.0 as usize] += 1;
+            f.share.join(id, s.remaining, s.seq);
+            f.generation += 1;
         }
         Ok(())
     }
 
-    fn fluid_completions(&mut self) -> Result<(), SimError> {
-        self.fluid_advance();
-        self.fluid_mut().generation += 1;
-        while let Some(id) = self.fluid_mut().share.pop_finished() {
+    fn fluid_completions(&mut self, f: &mut Fluid) -> Result<(), SimError> {
+        self.fluid_advance(f);
+        f.generation += 1;
+        while let Some(id) = f.share.pop_finished() {
             let class = self.slot(id).class;
-            self.fluid_mut().class_counts[class.0 as usize] -= 1;
+            f.class_counts[class.0 as usize] -= 1;
             // Sharing never interrupts a burst: its remaining time is still
             // the demand it joined with, all of it computed now.
             let slot = self.slot_mut(id);
@@ -1063,23 +1114,19 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             slot.remaining = SimDuration::ZERO;
             self.advance(id);
             // It keeps its place: the rest of its program runs at this instant.
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.slot_mut(id).seq = seq;
-            self.fluid_run(id)?;
+            self.ready_order(id);
+            self.fluid_run(f, id)?;
         }
         Ok(())
     }
 
-    fn fluid_reschedule(&mut self) {
-        let now = self.now;
-        let fluid = self.fluid_mut();
-        if fluid.scheduled == fluid.generation {
+    fn fluid_reschedule(&mut self, f: &mut Fluid) {
+        if f.scheduled == f.generation {
             return;
         }
-        fluid.scheduled = fluid.generation;
-        if let Some(at) = fluid.share.next_completion(now) {
-            let generation = fluid.generation;
+        f.scheduled = f.generation;
+        if let Some(at) = f.share.next_completion(self.now) {
+            let generation = f.generation;
             self.events.push(at, Event::Fluid { generation });
         }
     }
