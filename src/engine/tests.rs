@@ -6,6 +6,7 @@ use crate::model::{Arrival, ClassSpec, DeviceSpec};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
 use crate::task::{DeviceId, LockId};
+use crate::time::SimDuration;
 
 fn fifo() -> PolicyConfig {
     PolicyConfig::Fifo {
