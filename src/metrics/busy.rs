@@ -28,6 +28,7 @@ impl BusyTime {
 
     /// Tasks of `class` computed from `from` to `to` on `cpus` CPUs' worth of
     /// capacity; only the part inside the window counts.
+    #[inline]
     pub fn add(&mut self, class: ClassId, from: SimTime, to: SimTime, cpus: f64) {
         let lo = from.max(self.window.warmup);
         let hi = to.min(self.window.horizon);

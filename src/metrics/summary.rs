@@ -351,6 +351,7 @@ impl Recorder for SummaryRecorder {
         }
     }
 
+    #[inline]
     fn busy(&mut self, class: ClassId, from: SimTime, to: SimTime, cpus: f64) {
         self.busy_time.add(class, from, to, cpus);
     }
