@@ -302,8 +302,8 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 }
             }
             // CPU phases and the policy's timer exist only in queue mode, and
-            // sharing completions only in fluid mode: the `if let`s below
-            // never fail.
+            // sharing completions only in fluid mode: the mode patterns below
+            // always match, and what else they check tells a stale event.
             Event::Cpu { cpu, epoch } => {
                 if let Mode::Queue(q) = mode
                     && self.cpus[cpu as usize].is_current(epoch)

@@ -115,7 +115,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                         self.slot_mut(id).joining = true;
                         return Ok(Exec::Suspended);
                     }
-                    if self.budget_spent(id, cx.cpu) {
+                    if self.spend_await(id, cx.cpu) == Await::Spent {
                         return Ok(Exec::Yielded);
                     }
                 }
@@ -126,7 +126,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                             what: format!("lock {}", lock.0),
                         });
                     }
-                    if self.locks.is_free(lock.0) && self.budget_spent(id, cx.cpu) {
+                    if self.locks.is_free(lock.0) && self.spend_await(id, cx.cpu) == Await::Spent {
                         return Ok(Exec::Yielded);
                     }
                     if !self.locks.acquire(lock.0, id) {
@@ -158,19 +158,18 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         }
     }
 
-    /// Under a cooperative budget: whether the running task has used it up, in
-    /// which case it yields before its next await that would complete at once
-    /// (and carries that await out when it runs again).
-    fn budget_spent(&mut self, id: TaskId, on: Option<usize>) -> bool {
+    /// Charges an await that would complete at once to the cooperative budget
+    /// of the CPU `on` (if the policy has a budget and the task holds a CPU).
+    /// Once the budget is spent, the task is made ready again: it yields before
+    /// the await, and carries the await out when it runs again.
+    fn spend_await(&mut self, id: TaskId, on: Option<usize>) -> Await {
         let (Some(_), Some(cpu)) = (self.budget, on) else {
-            return false;
+            return Await::Allowed;
         };
-        match self.cpus[cpu].spend_await() {
-            Await::Allowed => false,
-            Await::Spent => {
-                self.make_ready(id, Ready::Yielded, on);
-                true
-            }
+        let outcome = self.cpus[cpu].spend_await();
+        if outcome == Await::Spent {
+            self.make_ready(id, Ready::Yielded, on);
         }
+        outcome
     }
 }
