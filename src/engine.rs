@@ -1,6 +1,22 @@
 //! The engine owns time: the event queue, the clock, the task slab, the CPUs,
 //! devices and locks. It carries out the requests tasks make, asks the policy
-//! what runs next, and reports to a [`Recorder`].
+//! what runs next (or, under processor sharing, shares the CPUs among every
+//! ready task), and reports to a [`Recorder`]: the sink interface it defines
+//! and `metrics` implements, so that the engine imports nothing above `policy`.
+//!
+//! # Layout
+//! - this file: the engine's state, the event loop, and the end of an instant;
+//! - `tasks`: the task slab and each task's life, from arrival to exit;
+//! - `execute`: carrying out a task's zero-time steps;
+//! - `cpu`: a CPU as a state machine, the only code that changes its phase;
+//! - `dispatch`: queue mode, the policy's decisions carried out on the CPUs;
+//! - `fluid`: processor sharing, as an exact fluid model;
+//! - `queue` (events), `arrivals`, `resources` (devices and locks), `recorder`.
+//!
+//! What differs between queue and fluid mode is a `Mode` passed to the code
+//! that needs it, and what a task's steps need besides the engine (the CPU it
+//! holds, the policy) a `StepContext` passed down: no engine field changes
+//! meaning around a call.
 //!
 //! # Determinism
 //! Time is integer nanoseconds. Events at one instant run in the order they were
@@ -8,26 +24,39 @@
 //! task; tasks that became ready during the instant are handed to the policy in
 //! arrival order (arrival time, class in file order, index in class). Every
 //! random draw comes from a stream keyed by (seed, replication, class, purpose)
-//! at a position owned by the drawing task. Nothing iterates a hash map.
+//! at a position owned by the drawing task. Nothing iterates a hash map. A CPU
+//! phase cut short is not removed from the queue: its event carries the
+//! phase's epoch and is ignored once stale. Busy time reaches the recorder one
+//! stretch at a time in event order, so its floating-point sums are the same
+//! run after run.
 
 mod arrivals;
+mod cpu;
+mod dispatch;
+mod execute;
+mod fluid;
 mod queue;
+mod recorder;
 mod resources;
+mod tasks;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::metrics::{Recorder, Segment, SegmentKind, TaskRecord};
 use crate::model::SimConfig;
-use crate::policy::{
-    CpuId, Dispatch, Policy, ProcessorSharing, Ready, ReadyTask, RunningTask, Scheduler, TaskId,
-};
+use crate::policy::{Policy, Ready, Scheduler, TaskId};
 use crate::rng::{self, Purpose};
-use crate::task::{ClassId, Cx, Request, Workload};
-use crate::time::{SimDuration, SimTime};
+use crate::task::{ClassId, Workload};
+use crate::time::SimTime;
 
 use arrivals::Arrivals;
+use cpu::Cpu;
+use dispatch::Queued;
+use execute::StepContext;
+use fluid::Fluid;
 pub use queue::EventQueue;
+pub use recorder::{Recorder, Segment, SegmentKind, TaskRecord};
 use resources::{Devices, Locks};
+use tasks::{Origin, Slot};
 
 /// What went wrong in a run: a task asked for something impossible. Scenario
 /// programs are validated so this cannot happen; a hand-written workload can.
@@ -77,8 +106,6 @@ const STALL_EVENTS: u64 = 100_000_000;
 pub struct RunStats {
     /// Events processed.
     pub events: u64,
-    /// CPU-nanoseconds spent computing inside `[warmup, horizon)`, by class.
-    pub busy_ns_by_class: Vec<f64>,
     /// The instant the run ended.
     pub end: SimTime,
     /// Whether the run stopped at `max_time` with tasks left.
@@ -103,92 +130,31 @@ enum Event {
     PolicyTimer,
 }
 
-/// What a task did when it last ran out of zero-time steps.
-#[must_use]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Exec {
-    /// It needs the CPU for its current burst.
-    Compute,
-    /// It holds its worker in a cooperative block for this long.
-    Block(SimDuration),
-    /// It released the CPU and waits for something.
-    Suspended,
-    /// It went back to the ready queue.
-    Yielded,
-    /// It finished.
-    Finished,
+/// How ready tasks get CPU time, fixed for a run. Kept beside the engine, not
+/// in it, and handed to the code that differs between the two, so that code
+/// for one mode never has to ask which mode it is in.
+enum Mode {
+    /// A policy orders a ready queue, and each idle CPU takes the task it picks.
+    Queue(Queued),
+    /// Processor sharing: every ready task computes at once.
+    Fluid(Fluid),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CpuState {
-    Idle,
-    /// Switching to `task`; it starts computing at the phase's end.
-    Switching,
-    /// Computing since the phase started.
-    Running,
-    /// Held by a cooperative block since the phase started.
-    Blocked,
-}
+impl Mode {
+    fn new(scheduler: Scheduler, config: &SimConfig) -> Self {
+        match scheduler {
+            Scheduler::Queue(policy) => Mode::Queue(Queued::new(policy)),
+            Scheduler::Fluid => Mode::Fluid(Fluid::new(config)),
+        }
+    }
 
-#[derive(Clone, Copy, Debug)]
-struct Cpu {
-    state: CpuState,
-    task: TaskId,
-    /// Bumped whenever the CPU's phase is cut short, so its pending event is stale.
-    epoch: u32,
-    /// Serial of the last task that ran here, to tell a switch from a resumption.
-    last_serial: u64,
-    slice_left: Option<SimDuration>,
-    /// CPU time the current task has had in this dispatch.
-    ran: SimDuration,
-    /// When the current state began.
-    phase_start: SimTime,
-    /// A task whose quantum just ended here: a preemption if another task
-    /// takes the CPU.
-    expired: Option<TaskId>,
-    /// Awaits that may still complete at once in this dispatch (coop budget).
-    budget_left: u32,
-}
-
-struct Slot<T> {
-    state: T,
-    serial: u64,
-    class: ClassId,
-    index: u64,
-    key: u64,
-    draw_pos: u128,
-    children_spawned: u64,
-    arrival: SimTime,
-    start: Option<SimTime>,
-    deadline: Option<SimTime>,
-    request: Request,
-    remaining: SimDuration,
-    cpu: SimDuration,
-    suspended: SimDuration,
-    suspended_since: SimTime,
-    preemptions: u32,
-    switches: u32,
-    parent: Option<(TaskId, u64)>,
-    live_children: u32,
-    joining: bool,
-    locks_held: u32,
-    closed_client: Option<u32>,
-    /// Ready order given when last enqueued.
-    seq: u64,
-    last_cpu: Option<u32>,
-    woken_by: Option<u32>,
-    migrations: u32,
-}
-
-/// The fluid executor's state: the sharing set and the generation of the one
-/// valid completion event.
-struct Fluid {
-    share: ProcessorSharing,
-    generation: u64,
-    /// The generation the pending completion event was scheduled for.
-    scheduled: u64,
-    /// Tasks of each class in the sharing set, for per-class utilisation.
-    class_counts: Vec<u32>,
+    /// The policy to tell when a task exits, if there is one.
+    fn policy(&mut self) -> Option<&mut dyn Policy> {
+        match self {
+            Mode::Queue(q) => Some(q.policy.as_mut()),
+            Mode::Fluid(_) => None,
+        }
+    }
 }
 
 /// Runs one simulation: `workload`'s programs under `scheduler`, reporting to
@@ -199,11 +165,14 @@ pub fn run<W: Workload, R: Recorder>(
     scheduler: Scheduler,
     recorder: &mut R,
 ) -> Result<RunStats, SimError> {
-    let mut engine = Engine::new(config, workload, scheduler, recorder);
-    engine.run()?;
+    let mut mode = Mode::new(scheduler, config);
+    let mut engine = Engine::new(config, workload, &mode, recorder);
+    engine.run(&mut mode)?;
     Ok(engine.stats)
 }
 
+/// The state of one run, everything but its [`Mode`]. Its methods are spread
+/// over the engine's files, each the part of a run that file owns.
 struct Engine<'a, W: Workload, R: Recorder> {
     config: &'a SimConfig,
     workload: &'a W,
@@ -213,8 +182,6 @@ struct Engine<'a, W: Workload, R: Recorder> {
     slots: Vec<Option<Slot<W::Task>>>,
     free: Vec<u32>,
     cpus: Vec<Cpu>,
-    policy: Option<Box<dyn Policy>>,
-    fluid: Option<Fluid>,
     /// Whether `block` is an I/O (preemptive) or holds the worker (cooperative).
     preemptive: bool,
     step_rngs: Vec<ChaCha8Rng>,
@@ -223,15 +190,8 @@ struct Engine<'a, W: Workload, R: Recorder> {
     locks: Locks,
     /// Tasks that became ready during the current instant, with why.
     newly_ready: Vec<(TaskId, Ready)>,
-    running_buf: Vec<RunningTask>,
-    /// The CPU whose task is executing steps right now, if any.
-    current_cpu: Option<usize>,
     /// The policy's cooperative budget per dispatch, if any.
     budget: Option<u32>,
-    /// When the policy's timer event is scheduled for.
-    timer_at: Option<SimTime>,
-    /// The timer fired this instant: its decisions may preempt.
-    timer_fired: bool,
     next_seq: u64,
     next_serial: u64,
     class_counts: Vec<u64>,
@@ -241,44 +201,13 @@ struct Engine<'a, W: Workload, R: Recorder> {
 }
 
 impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
-    fn new(
-        config: &'a SimConfig,
-        workload: &'a W,
-        scheduler: Scheduler,
-        recorder: &'a mut R,
-    ) -> Self {
-        let budget = match &scheduler {
-            Scheduler::Queue(p) => p.budget(),
-            Scheduler::Fluid => None,
-        };
-        let (policy, fluid, preemptive) = match scheduler {
-            Scheduler::Queue(p) => {
-                let preemptive = p.preemptive();
-                (Some(p), None, preemptive)
-            }
-            Scheduler::Fluid => (
-                None,
-                Some(Fluid {
-                    share: ProcessorSharing::new(config.cpus),
-                    generation: 0,
-                    scheduled: u64::MAX,
-                    class_counts: vec![0; config.classes.len()],
-                }),
-                true,
-            ),
+    fn new(config: &'a SimConfig, workload: &'a W, mode: &Mode, recorder: &'a mut R) -> Self {
+        let (preemptive, budget) = match mode {
+            Mode::Queue(q) => (q.policy.preemptive(), q.policy.budget()),
+            // Under processor sharing a `block` is an I/O: nothing holds a CPU.
+            Mode::Fluid(_) => (true, None),
         };
         let classes = config.classes.len();
-        let idle = Cpu {
-            state: CpuState::Idle,
-            task: TaskId(u32::MAX),
-            epoch: 0,
-            last_serial: u64::MAX,
-            slice_left: None,
-            ran: SimDuration::ZERO,
-            phase_start: SimTime::ZERO,
-            expired: None,
-            budget_left: 0,
-        };
         let segments = recorder.wants_segments();
         Engine {
             config,
@@ -288,9 +217,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             events: EventQueue::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            cpus: vec![idle; config.cpus as usize],
-            policy,
-            fluid,
+            cpus: vec![Cpu::new(); config.cpus as usize],
             preemptive,
             step_rngs: (0..classes as u32)
                 .map(|c| rng::stream(config.seed, c, Purpose::Steps))
@@ -299,24 +226,17 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             devices: Devices::new(&config.devices),
             locks: Locks::new(config.locks),
             newly_ready: Vec::new(),
-            running_buf: Vec::new(),
-            current_cpu: None,
             budget,
-            timer_at: None,
-            timer_fired: false,
             next_seq: 0,
             next_serial: 0,
             class_counts: vec![0; classes],
             live: 0,
             segments,
-            stats: RunStats {
-                busy_ns_by_class: vec![0.0; classes],
-                ..RunStats::default()
-            },
+            stats: RunStats::default(),
         }
     }
 
-    fn run(&mut self) -> Result<(), SimError> {
+    fn run(&mut self, mode: &mut Mode) -> Result<(), SimError> {
         for (class, first) in self.arrivals.first_events(self.config) {
             match first {
                 arrivals::First::Open(t) => self.events.push(t, Event::Arrival(class)),
@@ -350,13 +270,13 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         events: STALL_EVENTS,
                     });
                 }
-                self.handle(event)?;
+                self.handle(mode, event)?;
             }
-            self.decide()?;
+            self.decide(mode)?;
         }
         self.stats.end = self.now;
         for cpu in 0..self.cpus.len() {
-            if self.cpus[cpu].state != CpuState::Idle {
+            if !self.cpus[cpu].is_idle() {
                 self.settle(cpu);
             }
         }
@@ -364,11 +284,11 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
         Ok(())
     }
 
-    fn handle(&mut self, event: Event) -> Result<(), SimError> {
+    fn handle(&mut self, mode: &mut Mode, event: Event) -> Result<(), SimError> {
         match event {
             Event::Arrival(class) => {
                 let key = self.arrivals.take_open(class);
-                self.arrive(class, key, None, None);
+                self.arrive(class, key, Origin::Open);
                 if let Some(next) = self.arrivals.next_open(class, self.config) {
                     self.events.push(next, Event::Arrival(class));
                 }
@@ -378,15 +298,23 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     .arrivals
                     .take_closed(class, client, self.now, self.config)
                 {
-                    self.arrive(class, key, None, Some(client));
+                    self.arrive(class, key, Origin::Closed(client));
                 }
             }
+            // CPU phases and the policy's timer exist only in queue mode, and
+            // sharing completions only in fluid mode: the mode patterns below
+            // always match, and what else they check tells a stale event.
             Event::Cpu { cpu, epoch } => {
-                if self.cpus[cpu as usize].epoch == epoch {
-                    self.cpu_phase_ended(cpu as usize)?;
+                if let Mode::Queue(q) = mode
+                    && self.cpus[cpu as usize].is_current(epoch)
+                {
+                    self.cpu_phase_ended(q.policy.as_mut(), cpu as usize)?;
                 }
             }
-            Event::Wake(task) => self.wake(task)?,
+            Event::Wake(task) => {
+                let policy = mode.policy();
+                self.wake(task, &mut StepContext { cpu: None, policy })?;
+            }
             Event::DeviceDone { device, task } => {
                 if let Some((next, duration)) = self.devices.complete(device) {
                     self.events.push(
@@ -394,786 +322,28 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                         Event::DeviceDone { device, task: next },
                     );
                 }
-                self.wake(task)?;
+                let policy = mode.policy();
+                self.wake(task, &mut StepContext { cpu: None, policy })?;
             }
             Event::PolicyTimer => {
-                if self.timer_at == Some(self.now) {
-                    self.timer_at = None;
-                    let now = self.now;
-                    self.policy.as_mut().expect("queue policy").on_timer(now);
-                    self.timer_fired = true;
+                if let Mode::Queue(q) = mode {
+                    self.policy_timer(q);
                 }
             }
             Event::Fluid { generation } => {
-                if self
-                    .fluid
-                    .as_ref()
-                    .is_some_and(|f| f.generation == generation)
-                {
-                    self.fluid_completions()?;
+                if let Mode::Fluid(f) = mode {
+                    self.fluid_completions(f, generation)?;
                 }
             }
         }
         Ok(())
     }
 
-    // ---- tasks ----
-
-    fn slot(&self, id: TaskId) -> &Slot<W::Task> {
-        self.slots[id.index()].as_ref().expect("live task")
-    }
-
-    fn slot_mut(&mut self, id: TaskId) -> &mut Slot<W::Task> {
-        self.slots[id.index()].as_mut().expect("live task")
-    }
-
-    fn name(&self, id: TaskId) -> String {
-        let s = self.slot(id);
-        format!(
-            "{}#{}",
-            self.config.classes[s.class.0 as usize].name, s.index
-        )
-    }
-
-    /// A new task of `class` arrives now and is ready.
-    fn arrive(
-        &mut self,
-        class: ClassId,
-        key: u64,
-        parent: Option<(TaskId, u64)>,
-        closed_client: Option<u32>,
-    ) {
-        let spec = &self.config.classes[class.0 as usize];
-        let index = self.class_counts[class.0 as usize];
-        self.class_counts[class.0 as usize] += 1;
-        let serial = self.next_serial;
-        self.next_serial += 1;
-        let slot = Slot {
-            state: self.workload.start(class),
-            serial,
-            class,
-            index,
-            key,
-            draw_pos: rng::task_region_start(key),
-            children_spawned: 0,
-            arrival: self.now,
-            start: None,
-            deadline: spec.deadline.map(|d| self.now + d),
-            request: Request::Done,
-            remaining: SimDuration::ZERO,
-            cpu: SimDuration::ZERO,
-            suspended: SimDuration::ZERO,
-            suspended_since: self.now,
-            preemptions: 0,
-            switches: 0,
-            parent,
-            live_children: 0,
-            joining: false,
-            locks_held: 0,
-            closed_client,
-            seq: 0,
-            last_cpu: None,
-            woken_by: None,
-            migrations: 0,
-        };
-        let id = match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = Some(slot);
-                TaskId(i)
-            }
-            None => {
-                self.slots.push(Some(slot));
-                TaskId(self.slots.len() as u32 - 1)
-            }
-        };
-        self.live += 1;
-        self.advance(id);
-        self.make_ready(id, Ready::Arrived);
-    }
-
-    /// Resumes the task's state machine for its next request.
-    fn advance(&mut self, id: TaskId) {
-        let now = self.now;
-        let workload = self.workload;
-        let slot = self.slots[id.index()].as_mut().expect("live task");
-        let rng = &mut self.step_rngs[slot.class.0 as usize];
-        let mut cx = Cx::new(rng, &mut slot.draw_pos, now);
-        slot.request = workload.resume(&mut slot.state, &mut cx);
-        slot.remaining = match slot.request {
-            Request::Compute(d) => d,
-            _ => SimDuration::ZERO,
-        };
-    }
-
-    /// `id` is ready from now; it reaches the policy at the end of the instant.
-    fn make_ready(&mut self, id: TaskId, why: Ready) {
-        let by = self.current_cpu.map(|c| c as u32);
-        let now = self.now;
-        let slot = self.slot_mut(id);
-        slot.woken_by = by;
-        if why == Ready::Woke {
-            let (class, index) = (slot.class, slot.index);
-            self.recorder.woke(now, class, index);
-        }
-        self.newly_ready.push((id, why));
-    }
-
-    fn suspend(&mut self, id: TaskId) {
-        let now = self.now;
-        self.slot_mut(id).suspended_since = now;
-    }
-
-    /// A suspension of `id` ended: it moves past the request it waited on and
-    /// is ready, or, if that was its last step, finishes now (SPEC: a task
-    /// finishes when its last step completes, whatever that step is).
-    fn wake(&mut self, id: TaskId) -> Result<(), SimError> {
-        let now = self.now;
-        let slot = self.slot_mut(id);
-        slot.suspended += now - slot.suspended_since;
-        self.advance(id);
-        if self.slot(id).request == Request::Done {
-            return self.finish(id);
-        }
-        self.make_ready(id, Ready::Woke);
-        Ok(())
-    }
-
-    /// Carries out the task's zero-time requests while it holds a CPU (or, under
-    /// processor sharing, while it is in the sharing set), until it needs CPU
-    /// time, suspends, yields or finishes.
-    fn execute(&mut self, id: TaskId) -> Result<Exec, SimError> {
-        loop {
-            let slot = self.slot(id);
-            match slot.request {
-                Request::Compute(_) => {
-                    if !slot.remaining.is_zero() {
-                        return Ok(Exec::Compute);
-                    }
-                }
-                Request::Sleep(d) => {
-                    self.suspend(id);
-                    self.events.push(self.now + d, Event::Wake(id));
-                    return Ok(Exec::Suspended);
-                }
-                Request::Io { device, duration } => {
-                    self.suspend(id);
-                    match device {
-                        Some(dev) if (dev.0 as usize) >= self.config.devices.len() => {
-                            return Err(SimError::Unknown {
-                                task: self.name(id),
-                                what: format!("device {}", dev.0),
-                            });
-                        }
-                        Some(dev) => {
-                            if self.devices.submit(dev.0, id, duration) {
-                                self.events.push(
-                                    self.now + duration,
-                                    Event::DeviceDone {
-                                        device: dev.0,
-                                        task: id,
-                                    },
-                                );
-                            }
-                        }
-                        None => self.events.push(self.now + duration, Event::Wake(id)),
-                    }
-                    return Ok(Exec::Suspended);
-                }
-                Request::Block(d) => {
-                    self.suspend(id);
-                    if self.preemptive {
-                        self.events.push(self.now + d, Event::Wake(id));
-                        return Ok(Exec::Suspended);
-                    }
-                    return Ok(Exec::Block(d));
-                }
-                Request::Yield => {
-                    self.advance(id);
-                    self.make_ready(id, Ready::Yielded);
-                    return Ok(Exec::Yielded);
-                }
-                Request::Spawn { class, count } => {
-                    if class.0 as usize >= self.config.classes.len() {
-                        return Err(SimError::Unknown {
-                            task: self.name(id),
-                            what: format!("class {}", class.0),
-                        });
-                    }
-                    for _ in 0..count {
-                        let parent = self.slot_mut(id);
-                        let key = rng::spawned_key(parent.key, parent.children_spawned);
-                        parent.children_spawned += 1;
-                        parent.live_children += 1;
-                        let parent_ref = (id, parent.serial);
-                        self.arrive(class, key, Some(parent_ref), None);
-                    }
-                }
-                Request::Join => {
-                    if slot.live_children > 0 {
-                        self.suspend(id);
-                        self.slot_mut(id).joining = true;
-                        return Ok(Exec::Suspended);
-                    }
-                    if self.budget_spent(id) {
-                        return Ok(Exec::Yielded);
-                    }
-                }
-                Request::Lock(lock) => {
-                    if lock.0 >= self.config.locks {
-                        return Err(SimError::Unknown {
-                            task: self.name(id),
-                            what: format!("lock {}", lock.0),
-                        });
-                    }
-                    if self.locks.is_free(lock.0) && self.budget_spent(id) {
-                        return Ok(Exec::Yielded);
-                    }
-                    if !self.locks.acquire(lock.0, id) {
-                        self.suspend(id);
-                        return Ok(Exec::Suspended);
-                    }
-                    self.slot_mut(id).locks_held += 1;
-                }
-                Request::Unlock(lock) => {
-                    if lock.0 >= self.config.locks || !self.locks.holds(lock.0, id) {
-                        return Err(SimError::UnlockNotHeld {
-                            task: self.name(id),
-                            lock: lock.0,
-                        });
-                    }
-                    self.slot_mut(id).locks_held -= 1;
-                    if let Some(next) = self.locks.release(lock.0) {
-                        // FIFO hand-off: the lock passes straight to the next waiter.
-                        self.slot_mut(next).locks_held += 1;
-                        self.wake(next)?;
-                    }
-                }
-                Request::Done => {
-                    self.finish(id)?;
-                    return Ok(Exec::Finished);
-                }
-            }
-            self.advance(id);
-        }
-    }
-
-    /// Under a cooperative budget: whether the running task has used it up, in
-    /// which case it yields before its next await that would complete at once
-    /// (and carries that await out when it runs again).
-    fn budget_spent(&mut self, id: TaskId) -> bool {
-        let (Some(_), Some(cpu)) = (self.budget, self.current_cpu) else {
-            return false;
-        };
-        let left = &mut self.cpus[cpu].budget_left;
-        if *left == 0 {
-            self.make_ready(id, Ready::Yielded);
-            return true;
-        }
-        *left -= 1;
-        false
-    }
-
-    fn record(&self, id: TaskId, finish: Option<SimTime>) -> TaskRecord {
-        let s = self.slot(id);
-        TaskRecord {
-            class: s.class,
-            index: s.index,
-            arrival: s.arrival,
-            start: s.start,
-            finish,
-            cpu: s.cpu,
-            suspended: s.suspended,
-            preemptions: s.preemptions,
-            switches: s.switches,
-            migrations: s.migrations,
-            deadline: s.deadline,
-            weight: self.config.classes[s.class.0 as usize].weight,
-        }
-    }
-
-    fn finish(&mut self, id: TaskId) -> Result<(), SimError> {
-        let slot = self.slot(id);
-        if slot.locks_held > 0 {
-            return Err(SimError::FinishedHoldingLock {
-                task: self.name(id),
-                held: slot.locks_held,
-            });
-        }
-        let (parent, closed, class) = (slot.parent, slot.closed_client, slot.class);
-        let record = self.record(id, Some(self.now));
-        self.recorder.task_finished(&record);
-        if let Some((pid, serial)) = parent {
-            let waiting_parent = match self.slots[pid.index()].as_mut() {
-                Some(p) if p.serial == serial => {
-                    p.live_children -= 1;
-                    p.live_children == 0 && std::mem::take(&mut p.joining)
-                }
-                _ => false,
-            };
-            if waiting_parent {
-                self.wake(pid)?;
-            }
-        }
-        if let Some(client) = closed {
-            if let Some(at) = self
-                .arrivals
-                .closed_finished(class, client, self.now, self.config)
-            {
-                self.events.push(at, Event::Submit { class, client });
-            }
-        }
-        if let Some(policy) = self.policy.as_mut() {
-            policy.exited(id);
-        }
-        self.slots[id.index()] = None;
-        self.free.push(id.0);
-        self.live -= 1;
-        Ok(())
-    }
-
-    fn report_unfinished(&mut self) {
-        let ids: Vec<TaskId> = (0..self.slots.len() as u32)
-            .map(TaskId)
-            .filter(|id| self.slots[id.index()].is_some())
-            .collect();
-        let mut records: Vec<TaskRecord> = ids.iter().map(|&id| self.record(id, None)).collect();
-        records.sort_by_key(|r| (r.arrival, r.class, r.index));
-        for r in &records {
-            self.recorder.task_finished(r);
-        }
-    }
-
-    fn ready_view(&self, id: TaskId) -> ReadyTask {
-        let s = self.slot(id);
-        let spec = &self.config.classes[s.class.0 as usize];
-        ReadyTask {
-            id,
-            class: s.class,
-            seq: s.seq,
-            arrival: s.arrival,
-            burst: s.remaining,
-            priority: spec.priority,
-            weight: spec.weight,
-            tickets: spec.tickets,
-            deadline: s.deadline,
-            last_cpu: s.last_cpu.map(CpuId),
-            woken_by: s.woken_by.map(CpuId),
-        }
-    }
-
-    // ---- accounting ----
-
-    fn add_busy(&mut self, from: SimTime, to: SimTime, cpus: f64, class: ClassId) {
-        let lo = from.max(self.config.warmup);
-        let hi = to.min(self.config.horizon);
-        if hi > lo {
-            self.stats.busy_ns_by_class[class.0 as usize] += (hi - lo).as_nanos() as f64 * cpus;
-        }
-    }
-
-    /// `task` lost `cpu`, with work left, to another task.
-    fn count_preemption(&mut self, task: TaskId, cpu: usize) {
-        let now = self.now;
-        let slot = self.slot_mut(task);
-        slot.preemptions += 1;
-        let (class, index) = (slot.class, slot.index);
-        self.recorder
-            .preempted(now, CpuId(cpu as u32), class, index);
-    }
-
-    fn emit_segment(&mut self, cpu: usize, start: SimTime, kind: SegmentKind) {
-        if self.segments && self.now > start {
-            let s = self.slot(self.cpus[cpu].task);
-            let segment = Segment {
-                cpu: CpuId(cpu as u32),
-                class: s.class,
-                index: s.index,
-                start,
-                end: self.now,
-                kind,
-            };
-            self.recorder.segment(&segment);
-        }
-    }
-
-    /// Ends the CPU's current phase now, crediting computed time.
-    fn settle(&mut self, cpu: usize) {
-        let c = self.cpus[cpu];
-        let since = c.phase_start;
-        match c.state {
-            CpuState::Running => {
-                let ran = self.now - since;
-                let slot = self.slot_mut(c.task);
-                slot.remaining = slot.remaining - ran;
-                slot.cpu += ran;
-                let class = slot.class;
-                let c = &mut self.cpus[cpu];
-                c.ran += ran;
-                c.slice_left = c.slice_left.map(|s| s - ran);
-                self.add_busy(since, self.now, 1.0, class);
-                self.emit_segment(cpu, since, SegmentKind::Compute);
-            }
-            CpuState::Switching => self.emit_segment(cpu, since, SegmentKind::Switch),
-            CpuState::Blocked => {
-                let now = self.now;
-                self.slot_mut(c.task).suspended += now - since;
-                self.emit_segment(cpu, since, SegmentKind::Blocked);
-            }
-            CpuState::Idle => {}
-        }
-        let c = &mut self.cpus[cpu];
-        c.epoch = c.epoch.wrapping_add(1);
-        c.phase_start = self.now;
-    }
-
-    // ---- dispatch ----
-
-    /// Gives `cpu` to `d.task`, charging a context switch if it last ran another task.
-    fn dispatch(&mut self, cpu: usize, d: Dispatch) -> Result<(), SimError> {
-        let now = self.now;
-        let cost = self.config.context_switch;
-        let slot = self.slot_mut(d.task);
-        slot.start.get_or_insert(now);
-        if slot.last_cpu.is_some_and(|c| c != cpu as u32) {
-            slot.migrations += 1;
-        }
-        slot.last_cpu = Some(cpu as u32);
-        let serial = slot.serial;
-        let c = &mut self.cpus[cpu];
-        if let Some(expired) = c.expired.take() {
-            if expired != d.task {
-                self.count_preemption(expired, cpu);
-            }
-        }
-        let c = &mut self.cpus[cpu];
-        c.task = d.task;
-        c.slice_left = d.slice;
-        c.budget_left = self.budget.unwrap_or(0);
-        c.ran = SimDuration::ZERO;
-        c.phase_start = now;
-        if c.last_serial != serial {
-            c.last_serial = serial;
-            self.slot_mut(d.task).switches += 1;
-            if !cost.is_zero() {
-                let c = &mut self.cpus[cpu];
-                c.state = CpuState::Switching;
-                let epoch = c.epoch;
-                self.events.push(
-                    now + cost,
-                    Event::Cpu {
-                        cpu: cpu as u32,
-                        epoch,
-                    },
-                );
-                return Ok(());
-            }
-        }
-        self.run_on(cpu)
-    }
-
-    /// The task on `cpu` executes from now.
-    fn run_on(&mut self, cpu: usize) -> Result<(), SimError> {
-        let id = self.cpus[cpu].task;
-        self.current_cpu = Some(cpu);
-        let exec = self.execute(id);
-        self.current_cpu = None;
-        match exec? {
-            Exec::Compute => {
-                let remaining = self.slot(id).remaining;
-                let c = &mut self.cpus[cpu];
-                match c.slice_left {
-                    Some(left) if left.is_zero() => {
-                        self.release(cpu);
-                        self.cpus[cpu].expired = Some(id);
-                        self.current_cpu = Some(cpu);
-                        self.make_ready(id, Ready::QuantumExpired);
-                        self.current_cpu = None;
-                    }
-                    left => {
-                        let stretch = left.map_or(remaining, |l| l.min(remaining));
-                        c.state = CpuState::Running;
-                        c.phase_start = self.now;
-                        let epoch = c.epoch;
-                        self.events.push(
-                            self.now + stretch,
-                            Event::Cpu {
-                                cpu: cpu as u32,
-                                epoch,
-                            },
-                        );
-                    }
-                }
-            }
-            Exec::Block(d) => {
-                let c = &mut self.cpus[cpu];
-                c.state = CpuState::Blocked;
-                c.phase_start = self.now;
-                let epoch = c.epoch;
-                self.events.push(
-                    self.now + d,
-                    Event::Cpu {
-                        cpu: cpu as u32,
-                        epoch,
-                    },
-                );
-            }
-            Exec::Suspended | Exec::Yielded | Exec::Finished => self.release(cpu),
-        }
-        Ok(())
-    }
-
-    /// The task leaves `cpu`, which becomes idle.
-    fn release(&mut self, cpu: usize) {
-        let c = &mut self.cpus[cpu];
-        c.state = CpuState::Idle;
-        c.epoch = c.epoch.wrapping_add(1);
-        let (task, ran) = (c.task, c.ran);
-        if let Some(policy) = self.policy.as_mut() {
-            policy.ran(task, ran, self.now);
-        }
-    }
-
-    fn cpu_phase_ended(&mut self, cpu: usize) -> Result<(), SimError> {
-        let state = self.cpus[cpu].state;
-        self.settle(cpu);
-        if state == CpuState::Blocked {
-            let id = self.cpus[cpu].task;
-            self.advance(id);
-        }
-        self.run_on(cpu)
-    }
-
-    /// Hands the tasks that became ready this instant to the policy (or the
-    /// sharing set) in arrival order. Returns whether there were any.
-    fn flush_ready(&mut self) -> Result<bool, SimError> {
-        if self.newly_ready.is_empty() {
-            return Ok(false);
-        }
-        let mut batch = std::mem::take(&mut self.newly_ready);
-        if batch.len() > 1 {
-            batch.sort_by_key(|&(id, _)| {
-                let s = self.slot(id);
-                (s.arrival, s.class, s.index)
-            });
-        }
-        for &(id, why) in &batch {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.slot_mut(id).seq = seq;
-            if self.fluid.is_some() {
-                self.fluid_run(id)?;
-            } else {
-                let view = self.ready_view(id);
-                self.policy
-                    .as_mut()
-                    .expect("queue policy")
-                    .enqueue(view, why);
-            }
-        }
-        batch.clear();
-        if self.newly_ready.is_empty() {
-            self.newly_ready = batch;
-        }
-        Ok(true)
-    }
-
-    /// The end of an instant: ready tasks get idle CPUs, then displace running
-    /// ones where the policy says so.
-    fn decide(&mut self) -> Result<(), SimError> {
-        if self.fluid.is_some() {
-            while self.flush_ready()? {}
-            self.fluid_reschedule();
-            // Under processor sharing every ready task runs: none waits, and
-            // min(n, cpus) CPUs are busy.
-            let sharing = self.fluid_mut().share.len().min(self.cpus.len()) as u32;
-            self.recorder
-                .instant(self.now, 0, self.cpus.len() as u32 - sharing);
-            return Ok(());
-        }
-        let mut changed = false;
-        loop {
-            changed |= self.flush_ready()?;
-            for cpu in 0..self.cpus.len() {
-                while self.cpus[cpu].state == CpuState::Idle {
-                    let Some(d) = self
-                        .policy
-                        .as_mut()
-                        .expect("queue policy")
-                        .pick(CpuId(cpu as u32), self.now)
-                    else {
-                        break;
-                    };
-                    self.dispatch(cpu, d)?;
-                }
-                self.cpus[cpu].expired = None;
-            }
-            if !self.newly_ready.is_empty() {
-                continue;
-            }
-            if (changed || self.timer_fired) && self.preemptive && self.try_preempt()? {
-                continue;
-            }
-            break;
-        }
-        self.timer_fired = false;
-        self.arm_policy_timer();
-        let ready = self.policy.as_ref().expect("queue policy").ready_len();
-        let idle = self
-            .cpus
-            .iter()
-            .filter(|c| c.state == CpuState::Idle)
-            .count() as u32;
-        self.recorder.instant(self.now, ready, idle);
-        Ok(())
-    }
-
-    /// Schedules the policy's timer while tasks live. A timer that came due
-    /// while nothing lived (and so was not scheduled, letting the run end if
-    /// nothing else happens) fires now, late, before being armed again.
-    fn arm_policy_timer(&mut self) {
-        if self.live == 0 {
-            return;
-        }
-        let policy = self.policy.as_mut().expect("queue policy");
-        let Some(mut at) = policy.timer() else { return };
-        if at <= self.now {
-            policy.on_timer(self.now);
-            match policy.timer() {
-                Some(next) if next > self.now => at = next,
-                _ => return,
-            }
-        }
-        if self.timer_at != Some(at) {
-            self.timer_at = Some(at);
-            self.events.push(at, Event::PolicyTimer);
-        }
-    }
-
-    /// Asks the policy whether a ready task displaces a running one; if so,
-    /// does it. Returns whether it did.
-    fn try_preempt(&mut self) -> Result<bool, SimError> {
-        let policy = self.policy.as_ref().expect("queue policy");
-        if policy.ready_len() == 0 {
-            return Ok(false);
-        }
-        let mut running = std::mem::take(&mut self.running_buf);
-        running.clear();
-        for (i, c) in self.cpus.iter().enumerate() {
-            let computed = match c.state {
-                CpuState::Running => self.now - c.phase_start,
-                CpuState::Switching => SimDuration::ZERO,
-                CpuState::Idle | CpuState::Blocked => continue,
-            };
-            let mut task = self.ready_view(c.task);
-            task.burst = task.burst - computed;
-            running.push(RunningTask {
-                cpu: CpuId(i as u32),
-                task,
-                ran: c.ran + computed,
-            });
-        }
-        let victim = self
-            .policy
-            .as_mut()
-            .expect("queue policy")
-            .preempt(self.now, &running);
-        self.running_buf = running;
-        let Some(CpuId(victim)) = victim else {
-            return Ok(false);
-        };
-        let cpu = victim as usize;
-        self.settle(cpu);
-        let c = self.cpus[cpu];
-        self.release(cpu);
-        self.count_preemption(c.task, cpu);
-        self.slot_mut(c.task).woken_by = Some(victim);
-        let view = self.ready_view(c.task);
-        self.policy.as_mut().expect("queue policy").enqueue(
-            view,
-            Ready::Preempted {
-                slice_left: c.slice_left,
-            },
-        );
-        if let Some(d) = self
-            .policy
-            .as_mut()
-            .expect("queue policy")
-            .pick(CpuId(victim), self.now)
-        {
-            self.dispatch(cpu, d)?;
-        }
-        Ok(true)
-    }
-
-    // ---- processor sharing ----
-
-    fn fluid_mut(&mut self) -> &mut Fluid {
-        self.fluid.as_mut().expect("fluid scheduler")
-    }
-
-    fn fluid_advance(&mut self) {
-        let now = self.now;
-        let (from, rate) = self.fluid_mut().share.advance(now);
-        if rate > 0.0 && now > from {
-            for c in 0..self.config.classes.len() {
-                let sharing = self.fluid_mut().class_counts[c];
-                if sharing > 0 {
-                    self.add_busy(from, now, rate * f64::from(sharing), ClassId(c as u32));
-                }
-            }
-        }
-    }
-
-    /// The task is in the sharing set from now: it runs its zero-time steps and
-    /// joins the set with its next burst.
-    fn fluid_run(&mut self, id: TaskId) -> Result<(), SimError> {
-        let now = self.now;
-        self.slot_mut(id).start.get_or_insert(now);
-        if self.execute(id)? == Exec::Compute {
-            self.fluid_advance();
-            let (remaining, seq, class) = {
-                let s = self.slot(id);
-                (s.remaining, s.seq, s.class)
-            };
-            let fluid = self.fluid_mut();
-            fluid.class_counts[class.0 as usize] += 1;
-            fluid.share.join(id, remaining, seq);
-            fluid.generation += 1;
-        }
-        Ok(())
-    }
-
-    fn fluid_completions(&mut self) -> Result<(), SimError> {
-        self.fluid_advance();
-        self.fluid_mut().generation += 1;
-        while let Some(id) = self.fluid_mut().share.pop_finished() {
-            let class = self.slot(id).class;
-            self.fluid_mut().class_counts[class.0 as usize] -= 1;
-            // Sharing never interrupts a burst: its remaining time is still
-            // the demand it joined with, all of it computed now.
-            let slot = self.slot_mut(id);
-            slot.cpu += slot.remaining;
-            slot.remaining = SimDuration::ZERO;
-            self.advance(id);
-            // It keeps its place: the rest of its program runs at this instant.
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.slot_mut(id).seq = seq;
-            self.fluid_run(id)?;
-        }
-        Ok(())
-    }
-
-    fn fluid_reschedule(&mut self) {
-        let now = self.now;
-        let fluid = self.fluid_mut();
-        if fluid.scheduled == fluid.generation {
-            return;
-        }
-        fluid.scheduled = fluid.generation;
-        if let Some(at) = fluid.share.next_completion(now) {
-            let generation = fluid.generation;
-            self.events.push(at, Event::Fluid { generation });
+    /// The end of an instant: the mode gives ready tasks their CPU time.
+    fn decide(&mut self, mode: &mut Mode) -> Result<(), SimError> {
+        match mode {
+            Mode::Queue(q) => self.queue_decide(q),
+            Mode::Fluid(f) => self.fluid_decide(f),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::model::{Arrival, ClassSpec};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::LockId;
 use crate::task::program::Step;
+use crate::time::SimDuration;
 
 fn waits(records: &[TaskRecord]) -> Vec<u64> {
     records

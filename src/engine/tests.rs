@@ -2,11 +2,11 @@
 
 use super::world::*;
 use super::*;
-use crate::metrics::Records;
 use crate::model::{Arrival, ClassSpec, DeviceSpec};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
 use crate::task::{DeviceId, LockId};
+use crate::time::SimDuration;
 
 fn fifo() -> PolicyConfig {
     PolicyConfig::Fifo(crate::policy::fifo::Config {
@@ -419,7 +419,7 @@ fn hand_written_misuse_is_an_error() {
         &w.config,
         &programs,
         fifo().build(1, 0, Queues::Global).expect("fifo builds"),
-        &mut Records::default(),
+        &mut Trace::default(),
     )
     .unwrap_err();
     assert!(matches!(err, SimError::UnlockNotHeld { .. }), "{err}");
@@ -430,7 +430,7 @@ fn hand_written_misuse_is_an_error() {
             &w.config,
             &programs,
             fifo().build(1, 0, Queues::Global).expect("fifo builds"),
-            &mut Records::default()
+            &mut Trace::default()
         )
         .is_err()
     );

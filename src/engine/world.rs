@@ -3,10 +3,10 @@
 
 use super::*;
 use crate::dist::Dist;
-use crate::metrics::Segment;
 use crate::model::{Arrival, ClassSpec};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
+use crate::time::SimDuration;
 
 pub(super) const MS: u64 = 1_000_000;
 pub(super) const US: u64 = 1_000;

@@ -80,6 +80,10 @@ impl Recorder for RunRecorder {
         self.capture.is_some()
     }
 
+    // Called at the end of every instant from the engine's loop, in another
+    // codegen unit: out of line it cost about 1% of an M/M/1 run's
+    // instructions (callgrind), so it is inlined whatever LLVM's estimate.
+    #[inline(always)]
     fn instant(&mut self, now: SimTime, ready: usize, idle: u32) {
         self.series.instant(now, ready, idle);
         if let Some(c) = &mut self.capture {
@@ -96,6 +100,11 @@ impl Recorder for RunRecorder {
                 index,
             });
         }
+    }
+
+    #[inline]
+    fn busy(&mut self, class: ClassId, from: SimTime, to: SimTime, cpus: f64) {
+        self.summary.busy(class, from, to, cpus);
     }
 
     fn woke(&mut self, at: SimTime, class: ClassId, index: u64) {

@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::busy::BusyTime;
 use super::samples::Samples;
 use super::{Recorder, TaskRecord};
 use crate::engine::RunStats;
+use crate::task::ClassId;
 use crate::time::SimTime;
 
 /// The measurement window: tasks arriving in `[warmup, horizon)` are measured;
@@ -234,6 +236,7 @@ pub struct SummaryRecorder {
     window: Window,
     classes: Vec<Accumulator>,
     all: Accumulator,
+    busy_time: BusyTime,
     keep_limit: usize,
     kept: Vec<TaskRecord>,
     overflowed: bool,
@@ -247,6 +250,7 @@ impl SummaryRecorder {
             window,
             classes: vec![Accumulator::default(); classes],
             all: Accumulator::default(),
+            busy_time: BusyTime::new(classes, window),
             keep_limit,
             kept: Vec::new(),
             overflowed: false,
@@ -276,13 +280,13 @@ impl SummaryRecorder {
     /// One summary per class, in class order, then the `*` summary of all.
     pub fn summaries(self, stats: &RunStats, cpus: u32) -> Vec<ClassSummary> {
         let window = self.window;
-        let total_busy: f64 = stats.busy_ns_by_class.iter().sum();
+        let total_busy = self.busy_time.total();
         let mut out: Vec<ClassSummary> = self
             .classes
             .into_iter()
             .enumerate()
             .map(|(c, acc)| {
-                let busy = stats.busy_ns_by_class.get(c).copied().unwrap_or(0.0);
+                let busy = self.busy_time.of_class(c);
                 acc.summarise(busy, cpus, &window, stats)
             })
             .collect();
@@ -319,12 +323,16 @@ impl Recorder for SummaryRecorder {
             }
         }
     }
+
+    #[inline]
+    fn busy(&mut self, class: ClassId, from: SimTime, to: SimTime, cpus: f64) {
+        self.busy_time.add(class, from, to, cpus);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::ClassId;
     use crate::time::SimDuration;
 
     fn record(class: u32, index: u64, arrival_ms: u64, finish_ms: u64) -> TaskRecord {
@@ -353,11 +361,10 @@ mod tests {
         for rec in records {
             r.task_finished(rec);
         }
-        let stats = RunStats {
-            busy_ns_by_class: vec![1e6; classes],
-            ..RunStats::default()
-        };
-        r.summaries(&stats, 1)
+        for c in 0..classes {
+            r.busy(ClassId(c as u32), SimTime::ZERO, SimTime(1_000_000), 1.0);
+        }
+        r.summaries(&RunStats::default(), 1)
     }
 
     #[test]

@@ -1,0 +1,296 @@
+//! The task slab and each task's life in it: arrival, readiness, suspension
+//! and wake-up, exit, and the record it leaves. A task's slot is reused after
+//! it exits; its serial tells a reused slot from the task that had it.
+
+use super::execute::StepContext;
+use super::{Engine, Event, Recorder, SimError, TaskRecord};
+use crate::policy::{CpuId, Ready, ReadyTask, TaskId};
+use crate::rng;
+use crate::task::{ClassId, Cx, Request, Workload};
+use crate::time::{SimDuration, SimTime};
+
+/// Where a new task comes from.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Origin {
+    /// An open arrival process.
+    Open,
+    /// A closed client, submitting its next task.
+    Closed(u32),
+    /// `parent` (its slot and serial) spawned it, running on CPU `by` if any.
+    Spawned {
+        parent: (TaskId, u64),
+        by: Option<usize>,
+    },
+}
+
+/// A live task: its state machine, where it is in its life, and what is
+/// measured of it. The engine's parts read and write it directly.
+pub(super) struct Slot<T> {
+    pub(super) state: T,
+    pub(super) serial: u64,
+    pub(super) class: ClassId,
+    pub(super) index: u64,
+    pub(super) key: u64,
+    pub(super) draw_pos: u128,
+    pub(super) children_spawned: u64,
+    pub(super) arrival: SimTime,
+    pub(super) start: Option<SimTime>,
+    pub(super) deadline: Option<SimTime>,
+    pub(super) request: Request,
+    pub(super) remaining: SimDuration,
+    pub(super) cpu: SimDuration,
+    pub(super) suspended: SimDuration,
+    pub(super) suspended_since: SimTime,
+    pub(super) preemptions: u32,
+    pub(super) switches: u32,
+    pub(super) parent: Option<(TaskId, u64)>,
+    pub(super) live_children: u32,
+    pub(super) joining: bool,
+    pub(super) locks_held: u32,
+    pub(super) closed_client: Option<u32>,
+    /// Ready order given when last enqueued.
+    pub(super) seq: u64,
+    pub(super) last_cpu: Option<u32>,
+    pub(super) woken_by: Option<u32>,
+    pub(super) migrations: u32,
+}
+
+impl<W: Workload, R: Recorder> Engine<'_, W, R> {
+    pub(super) fn slot(&self, id: TaskId) -> &Slot<W::Task> {
+        self.slots[id.index()].as_ref().expect("live task")
+    }
+
+    pub(super) fn slot_mut(&mut self, id: TaskId) -> &mut Slot<W::Task> {
+        self.slots[id.index()].as_mut().expect("live task")
+    }
+
+    pub(super) fn name(&self, id: TaskId) -> String {
+        let s = self.slot(id);
+        format!(
+            "{}#{}",
+            self.config.classes[s.class.0 as usize].name, s.index
+        )
+    }
+
+    /// A new task of `class` arrives now and is ready.
+    pub(super) fn arrive(&mut self, class: ClassId, key: u64, origin: Origin) {
+        let (parent, closed_client, by) = match origin {
+            Origin::Open => (None, None, None),
+            Origin::Closed(client) => (None, Some(client), None),
+            Origin::Spawned { parent, by } => (Some(parent), None, by),
+        };
+        let spec = &self.config.classes[class.0 as usize];
+        let index = self.class_counts[class.0 as usize];
+        self.class_counts[class.0 as usize] += 1;
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let slot = Slot {
+            state: self.workload.start(class),
+            serial,
+            class,
+            index,
+            key,
+            draw_pos: rng::task_region_start(key),
+            children_spawned: 0,
+            arrival: self.now,
+            start: None,
+            deadline: spec.deadline.map(|d| self.now + d),
+            request: Request::Done,
+            remaining: SimDuration::ZERO,
+            cpu: SimDuration::ZERO,
+            suspended: SimDuration::ZERO,
+            suspended_since: self.now,
+            preemptions: 0,
+            switches: 0,
+            parent,
+            live_children: 0,
+            joining: false,
+            locks_held: 0,
+            closed_client,
+            seq: 0,
+            last_cpu: None,
+            woken_by: None,
+            migrations: 0,
+        };
+        let id = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(slot);
+                TaskId(i)
+            }
+            None => {
+                self.slots.push(Some(slot));
+                TaskId(self.slots.len() as u32 - 1)
+            }
+        };
+        self.live += 1;
+        self.advance(id);
+        self.make_ready(id, Ready::Arrived, by);
+    }
+
+    /// Resumes the task's state machine for its next request.
+    pub(super) fn advance(&mut self, id: TaskId) {
+        let now = self.now;
+        let workload = self.workload;
+        let slot = self.slots[id.index()].as_mut().expect("live task");
+        let rng = &mut self.step_rngs[slot.class.0 as usize];
+        let mut cx = Cx::new(rng, &mut slot.draw_pos, now);
+        slot.request = workload.resume(&mut slot.state, &mut cx);
+        slot.remaining = match slot.request {
+            Request::Compute(d) => d,
+            _ => SimDuration::ZERO,
+        };
+    }
+
+    /// `id` is ready from now, made so by the task on CPU `by` if any; it
+    /// reaches the policy at the end of the instant.
+    pub(super) fn make_ready(&mut self, id: TaskId, why: Ready, by: Option<usize>) {
+        let now = self.now;
+        let slot = self.slot_mut(id);
+        slot.woken_by = by.map(|c| c as u32);
+        if why == Ready::Woke {
+            let (class, index) = (slot.class, slot.index);
+            self.recorder.woke(now, class, index);
+        }
+        self.newly_ready.push((id, why));
+    }
+
+    pub(super) fn suspend(&mut self, id: TaskId) {
+        let now = self.now;
+        self.slot_mut(id).suspended_since = now;
+    }
+
+    /// A suspension of `id` ended: it moves past the request it waited on and
+    /// is ready, or, if that was its last step, finishes now (SPEC: a task
+    /// finishes when its last step completes, whatever that step is). `cx.cpu`
+    /// is the CPU whose task ended the suspension, if one did.
+    pub(super) fn wake(&mut self, id: TaskId, cx: &mut StepContext) -> Result<(), SimError> {
+        let now = self.now;
+        let slot = self.slot_mut(id);
+        slot.suspended += now - slot.suspended_since;
+        self.advance(id);
+        if self.slot(id).request == Request::Done {
+            return self.finish(id, cx);
+        }
+        self.make_ready(id, Ready::Woke, cx.cpu);
+        Ok(())
+    }
+
+    /// `id` finishes now; `cx.cpu` is the CPU it ran on, if any (the waker of
+    /// a parent waiting to join it).
+    pub(super) fn finish(&mut self, id: TaskId, cx: &mut StepContext) -> Result<(), SimError> {
+        let slot = self.slot(id);
+        if slot.locks_held > 0 {
+            return Err(SimError::FinishedHoldingLock {
+                task: self.name(id),
+                held: slot.locks_held,
+            });
+        }
+        let (parent, closed, class) = (slot.parent, slot.closed_client, slot.class);
+        let record = self.record(id, Some(self.now));
+        self.recorder.task_finished(&record);
+        if let Some((pid, serial)) = parent {
+            let waiting_parent = match self.slots[pid.index()].as_mut() {
+                Some(p) if p.serial == serial => {
+                    p.live_children -= 1;
+                    p.live_children == 0 && std::mem::take(&mut p.joining)
+                }
+                _ => false,
+            };
+            if waiting_parent {
+                self.wake(pid, cx)?;
+            }
+        }
+        if let Some(client) = closed {
+            if let Some(at) = self
+                .arrivals
+                .closed_finished(class, client, self.now, self.config)
+            {
+                self.events.push(at, Event::Submit { class, client });
+            }
+        }
+        if let Some(policy) = &mut cx.policy {
+            policy.exited(id);
+        }
+        self.slots[id.index()] = None;
+        self.free.push(id.0);
+        self.live -= 1;
+        Ok(())
+    }
+
+    fn record(&self, id: TaskId, finish: Option<SimTime>) -> TaskRecord {
+        let s = self.slot(id);
+        TaskRecord {
+            class: s.class,
+            index: s.index,
+            arrival: s.arrival,
+            start: s.start,
+            finish,
+            cpu: s.cpu,
+            suspended: s.suspended,
+            preemptions: s.preemptions,
+            switches: s.switches,
+            migrations: s.migrations,
+            deadline: s.deadline,
+            weight: self.config.classes[s.class.0 as usize].weight,
+        }
+    }
+
+    pub(super) fn report_unfinished(&mut self) {
+        let ids: Vec<TaskId> = (0..self.slots.len() as u32)
+            .map(TaskId)
+            .filter(|id| self.slots[id.index()].is_some())
+            .collect();
+        let mut records: Vec<TaskRecord> = ids.iter().map(|&id| self.record(id, None)).collect();
+        records.sort_by_key(|r| (r.arrival, r.class, r.index));
+        for r in &records {
+            self.recorder.task_finished(r);
+        }
+    }
+
+    pub(super) fn ready_view(&self, id: TaskId) -> ReadyTask {
+        let s = self.slot(id);
+        let spec = &self.config.classes[s.class.0 as usize];
+        ReadyTask {
+            id,
+            class: s.class,
+            seq: s.seq,
+            arrival: s.arrival,
+            burst: s.remaining,
+            priority: spec.priority,
+            weight: spec.weight,
+            tickets: spec.tickets,
+            deadline: s.deadline,
+            last_cpu: s.last_cpu.map(CpuId),
+            woken_by: s.woken_by.map(CpuId),
+        }
+    }
+
+    /// Takes the tasks that became ready this instant, in arrival order, for
+    /// the caller to give each its ready order (`ready_order`) and hand on.
+    pub(super) fn take_ready(&mut self) -> Vec<(TaskId, Ready)> {
+        let mut batch = std::mem::take(&mut self.newly_ready);
+        if batch.len() > 1 {
+            batch.sort_by_key(|&(id, _)| {
+                let s = self.slot(id);
+                (s.arrival, s.class, s.index)
+            });
+        }
+        batch
+    }
+
+    /// Gives `id` the next place in ready order.
+    pub(super) fn ready_order(&mut self, id: TaskId) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.slot_mut(id).seq = seq;
+    }
+
+    /// Hands back `take_ready`'s buffer, to be reused unless tasks became ready
+    /// meanwhile: steady state allocates nothing.
+    pub(super) fn return_ready(&mut self, mut batch: Vec<(TaskId, Ready)>) {
+        batch.clear();
+        if self.newly_ready.is_empty() {
+            self.newly_ready = batch;
+        }
+    }
+}
