@@ -4,6 +4,7 @@ mod batch;
 mod cli;
 mod every_policy;
 mod golden;
+mod layering;
 mod plots;
 mod references;
 mod report_html;
