@@ -43,8 +43,9 @@ mod tasks;
 use rand_chacha::ChaCha8Rng;
 
 use crate::model::SimConfig;
-use crate::policy::{Policy, Ready, Scheduler, TaskId};
+use crate::policy::{Policy, Ready, Scheduler};
 use crate::rng::{self, Purpose};
+use crate::task::TaskId;
 use crate::task::{ClassId, Workload};
 use crate::time::SimTime;
 

@@ -28,30 +28,12 @@ pub mod stride;
 pub mod work_stealing;
 
 use crate::task::ClassId;
+pub use crate::task::{CpuId, TaskId};
 use crate::time::{SimDuration, SimTime};
 
 pub use config::{ConfigError, Queues, Scheduler};
 pub use kind::{ParamError, ParamInfo, PolicyInfo, PolicyKind, one_or_many};
 pub use processor_sharing::ProcessorSharing;
-
-/// A task's slot in the engine; stable while the task lives, reused after it
-/// finishes (policies index per-task state by it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(pub u32);
-
-impl TaskId {
-    /// The slot index, for per-task tables.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// A CPU (worker) of the machine, numbered from 0.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct CpuId(pub u32);
 
 /// What a policy may read of a task that becomes ready.
 #[derive(Clone, Copy, Debug, PartialEq)]

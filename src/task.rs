@@ -18,6 +18,25 @@ use crate::time::{SimDuration, SimTime};
 #[serde(transparent)]
 pub struct ClassId(pub u32);
 
+/// A task's slot in the engine; stable while the task lives, reused after it
+/// finishes (policies index per-task state by it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(pub u32);
+
+impl TaskId {
+    /// The slot index, for per-task tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A CPU (worker) of the machine, numbered from 0.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct CpuId(pub u32);
+
 /// An I/O device: index into the scenario's `[[device]]` tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DeviceId(pub u32);

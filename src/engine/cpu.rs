@@ -7,7 +7,8 @@
 //! phase (at its end or cut short) bumps the epoch, so an event still pending
 //! for it finds it stale.
 
-use crate::policy::{Dispatch, TaskId};
+use crate::policy::Dispatch;
+use crate::task::TaskId;
 use crate::time::{SimDuration, SimTime};
 
 /// What a CPU is doing.

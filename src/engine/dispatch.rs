@@ -5,8 +5,9 @@
 use super::cpu::{Ended, Handover, Next, Phase, Transition};
 use super::execute::{Exec, StepContext};
 use super::{Engine, Event, Recorder, Segment, SegmentKind, SimError};
-use crate::policy::{CpuId, Dispatch, Policy, Ready, RunningTask, TaskId};
+use crate::policy::{Dispatch, Policy, Ready, RunningTask};
 use crate::task::Workload;
+use crate::task::{CpuId, TaskId};
 use crate::time::SimTime;
 
 /// The queue mode: the policy, and what the engine keeps about it.

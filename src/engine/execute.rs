@@ -5,8 +5,9 @@
 use super::cpu::Await;
 use super::tasks::Origin;
 use super::{Engine, Event, Recorder, SimError};
-use crate::policy::{Policy, Ready, TaskId};
+use crate::policy::{Policy, Ready};
 use crate::rng;
+use crate::task::TaskId;
 use crate::task::{Request, Workload};
 use crate::time::SimDuration;
 

@@ -5,7 +5,8 @@
 use super::execute::{Exec, StepContext};
 use super::{Engine, Event, Recorder, SimError};
 use crate::model::SimConfig;
-use crate::policy::{ProcessorSharing, TaskId};
+use crate::policy::ProcessorSharing;
+use crate::task::TaskId;
 use crate::task::{ClassId, Workload};
 use crate::time::SimDuration;
 

@@ -2,8 +2,8 @@
 //! records it carries. It lives with the engine, its caller, so that the engine
 //! depends on nothing above it; `metrics` implements it.
 
-use crate::policy::CpuId;
 use crate::task::ClassId;
+use crate::task::CpuId;
 use crate::time::{SimDuration, SimTime};
 
 /// Everything measured of one task, reported when it finishes (or, with

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::model::DeviceSpec;
-use crate::policy::TaskId;
+use crate::task::TaskId;
 use crate::time::SimDuration;
 
 struct Device {

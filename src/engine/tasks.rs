@@ -4,9 +4,10 @@
 
 use super::execute::StepContext;
 use super::{Engine, Event, Recorder, SimError, TaskRecord};
-use crate::policy::{CpuId, Ready, ReadyTask, TaskId};
+use crate::policy::{Ready, ReadyTask};
 use crate::rng;
 use crate::task::{ClassId, Cx, Request, Workload};
+use crate::task::{CpuId, TaskId};
 use crate::time::{SimDuration, SimTime};
 
 /// Where a new task comes from.

@@ -6,8 +6,8 @@ use super::summary::{ClassSummary, SummaryRecorder, Window};
 use super::timeline::{Capture, Mark, Series, TimeWindow, Timeline};
 use super::{Recorder, Segment, TaskRecord};
 use crate::engine::RunStats;
-use crate::policy::CpuId;
 use crate::task::ClassId;
+use crate::task::CpuId;
 use crate::time::SimTime;
 
 /// The results of one run.

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Segment, SegmentKind, TaskRecord};
-use crate::policy::CpuId;
 use crate::task::ClassId;
+use crate::task::CpuId;
 use crate::time::SimTime;
 
 impl SegmentKind {

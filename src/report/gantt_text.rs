@@ -29,10 +29,10 @@ use std::fmt::Write as _;
 use crate::batch::Cell;
 use crate::metrics::SegmentKind;
 use crate::metrics::task_name::TaskName;
-use crate::policy::CpuId;
 use crate::report::stretch::{self, Stretch};
 use crate::scenario::Study;
 use crate::task::ClassId;
+use crate::task::CpuId;
 
 use scale::{MIN_COLUMNS, choose_step, columns, decimals, ms, ms_fixed};
 

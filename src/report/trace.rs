@@ -449,7 +449,7 @@ mod tests {
     #[test]
     fn a_flow_leads_to_the_next_compute_of_the_woken_task() {
         use crate::metrics::timeline::Mark;
-        use crate::policy::CpuId;
+        use crate::task::CpuId;
         use crate::time::SimTime;
         let seg = |class: u32, index: u64, start: u64, end: u64, kind| Segment {
             cpu: CpuId(0),
