@@ -8,24 +8,10 @@
 //! urgent one displaces. Processor sharing is not a queue at all but a fluid
 //! model, so it is a [`Scheduler::Fluid`] rather than a `Policy`.
 
-pub mod cfs;
 mod config;
-pub mod edf;
-pub mod fifo;
 pub mod keyed;
 mod kind;
-pub mod lifo;
-pub mod lottery;
-pub mod mlfq;
 pub mod per_cpu;
-pub mod priority;
-pub mod priority_rr;
-pub mod processor_sharing;
-pub mod round_robin;
-pub mod sjf;
-pub mod srtf;
-pub mod stride;
-pub mod work_stealing;
 
 use crate::task::ClassId;
 pub use crate::task::{CpuId, TaskId};
@@ -202,13 +188,16 @@ pub trait Policy: Send {
     }
 }
 
-/// The list of built-in policies: one line each, `Variant => module::Config`,
-/// in the order `corosim policies` lists them (cooperative first, then
-/// preemptive). From it come the typed configuration enum [`PolicyConfig`]
-/// and [`POLICIES`]; the scenario reader, the every-policy suite, the benchmark
-/// and `corosim policies` all follow them.
+/// The list of built-in policies: one entry each, `Variant => module` under
+/// its doc line, in the order `corosim policies` lists them (cooperative
+/// first, then preemptive). From it come the policy modules (`policy/<module>.rs`,
+/// whose `Config` implements [`PolicyKind`]), the typed configuration enum
+/// [`PolicyConfig`] and [`POLICIES`]; the scenario reader, the every-policy
+/// suite, the benchmark and `corosim policies` all follow them.
 macro_rules! policy_list {
-    ($($(#[$doc:meta])* $variant:ident => $module:ident::Config,)+) => {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident,)+) => {
+        $(pub mod $module;)+
+
         /// The built-in policies with their parameters, as `[[policy]]` tables
         /// select them. Each variant's parameters are documented in the
         /// policy's own file.
@@ -255,33 +244,33 @@ macro_rules! policy_list {
 
 policy_list! {
     /// The asyncio event loop.
-    Fifo => fifo::Config,
+    Fifo => fifo,
     /// Last come, first served, cooperative.
-    Lifo => lifo::Config,
+    Lifo => lifo,
     /// Non-preemptive fixed priorities (class `priority`).
-    Priority => priority::Config,
+    Priority => priority,
     /// Shortest next CPU burst first, non-preemptive.
-    Sjf => sjf::Config,
+    Sjf => sjf,
     /// tokio's multi-thread runtime.
-    WorkStealing => work_stealing::Config,
+    WorkStealing => work_stealing,
     /// Time slicing.
-    RoundRobin => round_robin::Config,
+    RoundRobin => round_robin,
     /// Fixed priorities, round robin within a level.
-    PriorityRr => priority_rr::Config,
+    PriorityRr => priority_rr,
     /// Shortest remaining time first.
-    Srtf => srtf::Config,
+    Srtf => srtf,
     /// OSTEP's multi-level feedback queue.
-    Mlfq => mlfq::Config,
+    Mlfq => mlfq,
     /// Linux's completely fair scheduler.
-    Cfs => cfs::Config,
+    Cfs => cfs,
     /// Stride scheduling.
-    Stride => stride::Config,
+    Stride => stride,
     /// Lottery scheduling.
-    Lottery => lottery::Config,
+    Lottery => lottery,
     /// Earliest deadline first.
-    Edf => edf::Config,
+    Edf => edf,
     /// Ideal processor sharing.
-    Ps => processor_sharing::Config,
+    Ps => processor_sharing,
 }
 
 /// The description of `kind`, if it is a built-in policy.
