@@ -50,27 +50,21 @@ impl Source {
     }
 
     fn parse_text(&self, text: &str) -> Result<Scenario, ScenarioError> {
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let located = |e: toml::de::Error| {
             ScenarioError::at(
                 &self.file,
                 text,
                 e.span(),
                 e.message().trim_end().to_string(),
             )
-        })?;
+        };
+        let raw: RawScenario = toml::from_str(text).map_err(located)?;
         let stem = self
             .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned());
         // serde accepted the text, so the span-keeping read does too.
-        let doc = toml::de::DeTable::parse(text).map_err(|e| {
-            ScenarioError::at(
-                &self.file,
-                text,
-                e.span(),
-                e.message().trim_end().to_string(),
-            )
-        })?;
+        let doc = toml::de::DeTable::parse(text).map_err(located)?;
         Validator {
             file: &self.file,
             text,
