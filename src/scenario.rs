@@ -11,6 +11,7 @@ mod schema;
 mod source;
 mod steps;
 mod study;
+mod suggest;
 mod validate;
 
 use std::path::{Path, PathBuf};

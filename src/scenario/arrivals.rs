@@ -16,6 +16,7 @@ use serde::de::{DeserializeOwned, IntoDeserializer};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::suggest::did_you_mean;
 use super::{ScenarioError, Validator};
 use crate::model::Arrival;
 
@@ -83,8 +84,12 @@ fn read_as<K: ArrivalKind>(
     at: &dyn Fn(&str) -> Range<usize>,
 ) -> Result<(Arrival, toml::Table), ScenarioError> {
     let span = fields.span();
-    let kind = K::deserialize(fields.into_deserializer())
-        .map_err(|e| v.err(e.span().unwrap_or(span), e.message().trim_end()))?;
+    let kind = K::deserialize(fields.into_deserializer()).map_err(|e| {
+        v.err(
+            e.span().unwrap_or(span),
+            super::suggest::suggest_in_serde_message(e.message().trim_end()),
+        )
+    })?;
     let arrival = kind.resolve(v, at)?;
     Ok((arrival, toml::Table::try_from(&kind).unwrap_or_default()))
 }
@@ -122,8 +127,9 @@ impl Validator<'_> {
             return Err(self.err(
                 process_value.span(),
                 format!(
-                    "unknown arrival process `{process}`; expected one of: {}",
-                    names.join(", ")
+                    "unknown arrival process `{process}`; expected one of: {}{}",
+                    names.join(", "),
+                    did_you_mean(&process, names.iter().copied())
                 ),
             ));
         };
@@ -137,7 +143,11 @@ impl Validator<'_> {
                 let all: Vec<String> = all_fields().iter().map(|k| format!("`{k}`")).collect();
                 return Err(self.err(
                     key.span(),
-                    format!("unknown field `{name}`, expected one of {}", all.join(", ")),
+                    format!(
+                        "unknown field `{name}`, expected one of {}{}",
+                        all.join(", "),
+                        did_you_mean(name, all_fields())
+                    ),
                 ));
             }
             let takes: Vec<&str> = fields.iter().map(|f| f.name).collect();

@@ -169,8 +169,9 @@ fn describe(t: &dyn TableLike) -> String {
 
 fn no_element(key: &str, selector: &str, names: &[String]) -> String {
     format!(
-        "no [[{key}]] named `{selector}` (there are: {})",
-        names.join(", ")
+        "no [[{key}]] named `{selector}` (there are: {}){}",
+        names.join(", "),
+        super::suggest::did_you_mean(selector, names.iter().map(String::as_str))
     )
 }
 

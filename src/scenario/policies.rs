@@ -7,6 +7,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::schema::RawScenario;
+use super::suggest::did_you_mean;
 use super::{LabeledPolicy, ScenarioError, Validator};
 use crate::policy::{self, PolicyConfig, PolicyInfo, Queues};
 
@@ -64,8 +65,9 @@ impl Validator<'_> {
             self.err(
                 kind_value.span(),
                 format!(
-                    "unknown policy `{kind}`; expected one of: {}",
-                    kinds.join(", ")
+                    "unknown policy `{kind}`; expected one of: {}{}",
+                    kinds.join(", "),
+                    did_you_mean(&kind, kinds.iter().copied())
                 ),
             )
         };
@@ -81,7 +83,11 @@ impl Validator<'_> {
                 let all: Vec<String> = all_keys().iter().map(|k| format!("`{k}`")).collect();
                 return Err(self.err(
                     key.span(),
-                    format!("unknown field `{name}`, expected one of {}", all.join(", ")),
+                    format!(
+                        "unknown field `{name}`, expected one of {}{}",
+                        all.join(", "),
+                        did_you_mean(name, all_keys())
+                    ),
                 ));
             }
             if !takes {
@@ -118,7 +124,10 @@ impl Validator<'_> {
         let config = match PolicyConfig::deserialize(info.kind, params.into_deserializer()) {
             Some(Ok(config)) => config,
             Some(Err(e)) => {
-                return Err(self.err(e.span().unwrap_or(span.clone()), e.message().trim_end()));
+                return Err(self.err(
+                    e.span().unwrap_or(span.clone()),
+                    super::suggest::suggest_in_serde_message(e.message().trim_end()),
+                ));
             }
             None => return Err(unknown()),
         };

@@ -105,6 +105,12 @@ pub enum RawStep {
     },
 }
 
+/// The keys a step table can name (for "did you mean").
+const STEP_KEYS: [&str; 12] = [
+    "compute", "sleep", "io", "block", "spawn", "call", "lock", "unlock", "repeat", "device",
+    "count", "body",
+];
+
 const STEP_KINDS: &str = "compute, sleep, io, block, spawn, call, lock, unlock, repeat, or the strings \"yield\" and \"join\"";
 
 impl<'de> Deserialize<'de> for RawStep {
@@ -169,7 +175,8 @@ impl<'de> Deserialize<'de> for RawStep {
                         },
                         other => {
                             return Err(de::Error::custom(format!(
-                                "unknown step key `{other}`, expected one of {STEP_KINDS}"
+                                "unknown step key `{other}`, expected one of {STEP_KINDS}{}",
+                                super::suggest::did_you_mean(other, STEP_KEYS)
                             )));
                         }
                     };

@@ -55,7 +55,7 @@ impl Source {
                 &self.file,
                 text,
                 e.span(),
-                e.message().trim_end().to_string(),
+                super::suggest::suggest_in_serde_message(e.message().trim_end()),
             )
         };
         let raw: RawScenario = toml::from_str(text).map_err(located)?;

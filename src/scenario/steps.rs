@@ -7,6 +7,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::schema::{RawScenario, RawStep, RawTask};
+use super::suggest::did_you_mean;
 use super::{ScenarioError, Validator};
 use crate::model::DeviceSpec;
 use crate::task::program::Step;
@@ -29,8 +30,9 @@ impl Validator<'_> {
                     self.err(
                         span,
                         format!(
-                            "no [[task]] class named `{name}` (classes: {})",
-                            classes.join(", ")
+                            "no [[task]] class named `{name}` (classes: {}){}",
+                            classes.join(", "),
+                            did_you_mean(name, classes.iter().map(String::as_str))
                         ),
                     )
                 })
@@ -60,8 +62,9 @@ impl Validator<'_> {
                         Some(name) => Some(DeviceId(devices.iter().position(|d| &d.name == name).ok_or_else(|| {
                             let known: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
                             self.err(span.clone(), format!(
-                                "no [[device]] named `{name}` (declare it: [[device]] name = \"{name}\"; devices: {})",
-                                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                                "no [[device]] named `{name}` (declare it: [[device]] name = \"{name}\"; devices: {}){}",
+                                if known.is_empty() { "none".to_string() } else { known.join(", ") },
+                                did_you_mean(name, known.iter().copied())
                             ))
                         })? as u32)),
                     };

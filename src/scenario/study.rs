@@ -126,7 +126,9 @@ impl Study {
                     point_overrides.push(o);
                 }
             }
-            let mut scenario = source.parse(&point_overrides)?;
+            let mut scenario = source
+                .parse(&point_overrides)
+                .map_err(|e| blame_sweep_key(source, overrides, &keys, &combination, e))?;
             if let Some(seed) = seed {
                 scenario.set_seed(seed);
             }
@@ -165,6 +167,59 @@ impl Study {
         }
         Ok(Study { keys, points, base })
     }
+}
+
+/// A sweep point that does not validate: the error of the first of its keys
+/// that fails on its own, placed at that key in the `[sweep]` table (not at a
+/// `--set` the user never typed); `error` itself if none fails alone.
+fn blame_sweep_key(
+    source: &Source,
+    overrides: &[Override],
+    keys: &[String],
+    values: &[toml::Value],
+    error: ScenarioError,
+) -> ScenarioError {
+    for (key, value) in keys.iter().zip(values) {
+        if key == "load" {
+            continue;
+        }
+        let Ok(one) = format!("{key}={value}").parse::<Override>() else {
+            continue;
+        };
+        let mut with_one = overrides.to_vec();
+        with_one.push(one);
+        let Err(e) = source.parse(&with_one) else {
+            continue;
+        };
+        // The message without the "(after --set ...)" the edited text added.
+        let message = match e.message.rfind(" (after ") {
+            Some(i) => &e.message[..i],
+            None => e.message.as_str(),
+        };
+        return ScenarioError::at(
+            &source.file,
+            &source.text,
+            Some(sweep_key_span(&source.text, key)),
+            format!("in [sweep], {key}={value}: {message}"),
+        );
+    }
+    error
+}
+
+/// Where `key` stands in the text's `[sweep]` table (the table's header if
+/// the key cannot be found).
+fn sweep_key_span(text: &str, key: &str) -> std::ops::Range<usize> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return 0..0;
+    };
+    let Some(sweep) = doc.get_ref().get("sweep") else {
+        return 0..0;
+    };
+    sweep
+        .get_ref()
+        .as_table()
+        .and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == key))
+        .map_or(sweep.span(), |(k, _)| k.span())
 }
 
 /// The sweep's keys and their lists of values, checked.

@@ -43,7 +43,10 @@ impl<'a> Validator<'a> {
     ) -> Result<T, ScenarioError> {
         T::deserialize(value.clone().into_deserializer()).map_err(|e| {
             let at: Range<usize> = e.span().unwrap_or(value.span());
-            self.err(at, e.message().trim_end())
+            self.err(
+                at,
+                super::suggest::suggest_in_serde_message(e.message().trim_end()),
+            )
         })
     }
 
