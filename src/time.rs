@@ -145,9 +145,12 @@ pub enum DurationError {
     /// A negative number.
     #[error("a duration cannot be negative, found {0:?}")]
     Negative(String),
-    /// Finer than a nanosecond, or beyond u64 nanoseconds.
-    #[error("{0:?} is not a whole number of nanoseconds (or is too large)")]
+    /// Finer than a nanosecond.
+    #[error("{0:?} is not a whole number of nanoseconds, the clock's resolution")]
     NotWholeNanos(String),
+    /// Beyond what the nanosecond clock holds (u64 nanoseconds, about 584 years).
+    #[error("{0:?} is too long for the nanosecond clock (at most 18446744073s, about 584 years)")]
+    TooLong(String),
 }
 
 const UNITS: [(&str, u64); 4] = [
@@ -184,10 +187,15 @@ impl FromStr for SimDuration {
             return Err(DurationError::BadNumber(text.to_string()));
         }
         let not_whole = || DurationError::NotWholeNanos(text.to_string());
+        let too_long = || DurationError::TooLong(text.to_string());
         let mut nanos: u128 = if whole.is_empty() {
             0
         } else {
-            whole.parse::<u128>().map_err(|_| not_whole())? * scale as u128
+            whole
+                .parse::<u128>()
+                .ok()
+                .and_then(|w| w.checked_mul(scale as u128))
+                .ok_or_else(too_long)?
         };
         let mut place = scale as u128;
         for digit in frac.bytes() {
@@ -203,7 +211,7 @@ impl FromStr for SimDuration {
         }
         u64::try_from(nanos)
             .map(SimDuration)
-            .map_err(|_| not_whole())
+            .map_err(|_| too_long())
     }
 }
 

@@ -1,7 +1,8 @@
 //! `{ process = "trace", file = "arrivals.csv" }`: arrival times read from a
 //! file (relative to the scenario's folder): one per line, a duration with a
-//! unit or a number of seconds, in the first comma-separated column; a header
-//! line, blank lines and `#` comments are skipped.
+//! unit or a number of seconds, in the first comma-separated column, in
+//! order (a time may repeat); a header line, blank lines and `#` comments are
+//! skipped.
 
 use std::ops::Range;
 
@@ -57,6 +58,19 @@ impl ArrivalKind for Trace {
                     .map(|s| SimDuration::from_nanos_f64(s * 1e9))
             });
             match parsed {
+                // Out of order is refused rather than sorted: it usually means
+                // the wrong column, or two traces pasted together.
+                Some(t) if times.last().is_some_and(|last: &SimDuration| t < *last) => {
+                    return Err(ScenarioError::at(
+                        &shown,
+                        &text,
+                        Some(start..start + line.len()),
+                        format!(
+                            "arrival times must be in order: {t} comes after {}",
+                            times.last().expect("checked")
+                        ),
+                    ));
+                }
                 Some(t) => times.push(t),
                 None if n == 0 => {} // a header
                 None => {
@@ -71,7 +85,6 @@ impl ArrivalKind for Trace {
                 }
             }
         }
-        times.sort();
         Ok(Arrival::At { times })
     }
 }
