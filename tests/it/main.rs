@@ -4,6 +4,7 @@ mod bad_inputs;
 mod batch;
 mod cli;
 mod every_policy;
+mod fuzz;
 mod golden;
 mod layering;
 mod plots;
