@@ -1,9 +1,11 @@
 //! Command-line interface: clap arguments in, files and exit codes out. The
 //! only place that touches the file system or the process.
 
+mod console;
 mod output;
 mod store;
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,6 +18,7 @@ use corosim::policy::POLICIES;
 use corosim::report::files::OutputFile;
 use corosim::scenario::{Override, ScenarioError, Study};
 
+use console::{Stdout, eprint_line};
 use store::{Plan, StartedFrom, Store};
 
 /// A deterministic simulator of cooperative and preemptive task scheduling.
@@ -134,27 +137,28 @@ impl From<ScenarioError> for Invalid {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let mut stdout = Stdout::default();
+    match run(cli, &mut stdout) {
         Ok(code) => code,
         Err(e) if e.is::<Invalid>() => {
-            eprintln!("{e}");
+            eprint_line(e);
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprint_line(format_args!("error: {e:#}"));
             ExitCode::from(1)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn run(cli: Cli, stdout: &mut Stdout) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run_scenarios(args),
-        Command::Check(args) => check(args),
-        Command::Merge(args) => merge(args),
-        Command::Plot(args) => plot(args),
+        Command::Run(args) => run_scenarios(args, stdout),
+        Command::Check(args) => check(args, stdout),
+        Command::Merge(args) => merge(args, stdout),
+        Command::Plot(args) => plot(args, stdout),
         Command::Policies => {
-            print_policies();
+            stdout.print(print_policies)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -207,10 +211,14 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
     Ok(loaded)
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode> {
+fn check(args: CheckArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, false)? {
         let base = &study.base;
-        println!("# {} ({}): valid", base.name, base.file.display());
+        stdout.line(format_args!(
+            "# {} ({}): valid",
+            base.name,
+            base.file.display()
+        ))?;
         for point in &study.points {
             let label = if study.keys.is_empty() {
                 String::new()
@@ -218,43 +226,55 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 format!(" at point {} ({})", point.index, point.value)
             };
             let load = point.scenario.offered_load();
-            println!("# offered load{label}: {load:.4}");
+            stdout.line(format_args!("# offered load{label}: {load:.4}"))?;
             for w in point.scenario.warnings() {
-                eprintln!("warning: {}{label}: {w}", base.file.display());
+                eprint_line(format_args!("warning: {}{label}: {w}", base.file.display()));
             }
         }
-        println!("{}", base.resolved_toml());
+        stdout.line(base.resolved_toml())?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_policies() {
+fn print_policies(out: &mut dyn Write) -> io::Result<()> {
     for p in POLICIES {
         let kind = if p.preemptive {
             "preemptive"
         } else {
             "cooperative"
         };
-        println!("{:<14} {:<12} {}", p.kind, kind, p.models);
+        writeln!(out, "{:<14} {:<12} {}", p.kind, kind, p.models)?;
         let defaults = corosim::policy::param_defaults(p.kind).unwrap_or_default();
         for (param, default) in p.params.iter().zip(defaults) {
-            println!("    {}: {}", param.name, param.meaning);
-            println!(
+            writeln!(out, "    {}: {}", param.name, param.meaning)?;
+            writeln!(
+                out,
                 "        default {default}; e.g. {} = {}",
                 param.name, param.example
-            );
+            )?;
         }
     }
-    println!();
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
         "Every policy but work-stealing and ps also takes queues = \"global\" (default) or \"per-cpu\":"
-    );
-    println!("one queue per CPU, an idle CPU stealing half of the longest other queue.");
-    println!("Class attributes policies read: priority (priority, priority-rr), deadline (edf),");
-    println!("tickets (stride, lottery), nice or weight (cfs, and fairness_jain for all).");
+    )?;
+    writeln!(
+        out,
+        "one queue per CPU, an idle CPU stealing half of the longest other queue."
+    )?;
+    writeln!(
+        out,
+        "Class attributes policies read: priority (priority, priority-rr), deadline (edf),"
+    )?;
+    writeln!(
+        out,
+        "tickets (stride, lottery), nice or weight (cfs, and fairness_jain for all)."
+    )?;
+    Ok(())
 }
 
-fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
+fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     let task_rows = if args.tasks_csv {
         TaskRows::Always
     } else if args.no_tasks_csv {
@@ -288,10 +308,10 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         output::remove_outputs(&dir)?;
         output::remove_drawings(&dir)?;
         if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
-            eprintln!(
+            eprint_line(format_args!(
                 "note: {} held results of a different run (scenario or options changed); starting over",
                 dir.display()
-            );
+            ));
         }
         let mine = batch::plan(study)
             .len()
@@ -302,7 +322,7 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         bar.finish_and_clear();
         if let Some(shard) = args.shard {
             if !args.quiet {
-                println!(
+                stdout.line(format_args!(
                     "{}: shard {}/{}: {} runs in {} ({} resumed); combine the shards with `corosim merge`",
                     study.name(),
                     shard.index,
@@ -310,7 +330,7 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
                     result.cells.len(),
                     dir.display(),
                     result.resumed
-                );
+                ))?;
             }
             continue;
         }
@@ -319,32 +339,34 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
             output::draw_report(&dir)?;
         }
         if !args.quiet {
-            output::print_headline(study, &result, &dir);
+            stdout.print(|w| output::print_headline(w, study, &result, &dir))?;
         }
         if args.gantt {
-            print_gantts(study, &result.cells);
+            stdout.print(|w| print_gantts(w, study, &result.cells))?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// The text Gantt chart of each policy's captured first run.
-fn print_gantts(study: &Study, cells: &[Cell]) {
+fn print_gantts(out: &mut dyn Write, study: &Study, cells: &[Cell]) -> io::Result<()> {
     for cell in cells
         .iter()
         .filter(|c| c.key.point == 0 && c.key.replication == 0)
     {
         let label = &study.points[0].scenario.policies[cell.key.policy].label;
         match corosim::report::gantt_text::render(study, cell, 100) {
-            Some(chart) => println!("\n{label}\n{chart}"),
-            None => {
-                println!("\n{label}: no CPU timeline (processor sharing runs every task at once)")
-            }
+            Some(chart) => writeln!(out, "\n{label}\n{chart}")?,
+            None => writeln!(
+                out,
+                "\n{label}: no CPU timeline (processor sharing runs every task at once)"
+            )?,
         }
     }
+    Ok(())
 }
 
-fn plot(args: PlotArgs) -> Result<ExitCode> {
+fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     let run_json = OutputFile::RunJson.name();
     if !args.dir.join(run_json).exists() {
         return Err(Invalid(format!(
@@ -355,12 +377,12 @@ fn plot(args: PlotArgs) -> Result<ExitCode> {
     }
     output::remove_drawings(&args.dir)?;
     let written = output::draw_report(&args.dir)?;
-    println!(
+    stdout.line(format_args!(
         "{}: {} files drawn, report in {}",
         args.dir.display(),
         written.len(),
         args.dir.join(OutputFile::Report.name()).display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -379,7 +401,7 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn merge(args: MergeArgs) -> Result<ExitCode> {
+fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     let mut plans = Vec::new();
     for dir in &args.shards {
         let plan = Store::new(dir).plan()?.ok_or_else(|| {
@@ -444,7 +466,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
     output::write_outputs(&dir, &study, &result, &command_line, plan.trace)?;
     output::draw_report(&dir)?;
     if !args.quiet {
-        output::print_headline(&study, &result, &dir);
+        stdout.print(|w| output::print_headline(w, &study, &result, &dir))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -119,8 +119,12 @@ fn csv_file(
 
 /// Prints a few lines per point and policy: completions, mean and p99
 /// latency (with 95% intervals over replications), utilisation.
-pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
-    let mut out = io::stdout().lock();
+pub fn print_headline(
+    out: &mut dyn Write,
+    study: &Study,
+    result: &BatchResult,
+    dir: &Path,
+) -> io::Result<()> {
     let wall = result.wall.as_secs_f64();
     let fresh = result.cells.len() - result.resumed;
     let resumed = if result.resumed > 0 {
@@ -128,7 +132,7 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
     } else {
         String::new()
     };
-    let _ = writeln!(
+    writeln!(
         out,
         "{}: {} runs{resumed}, {} events in {:.2}s -> {}",
         study.name(),
@@ -136,17 +140,17 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
         result.events(),
         wall,
         dir.display()
-    );
+    )?;
     if fresh > 0 && wall > 0.0 {
         let share = fresh as f64 / result.cells.len() as f64;
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:.2} million events/s",
             result.events() as f64 * share / wall / 1e6
-        );
+        )?;
     }
     let sweep = !study.keys.is_empty();
-    let _ = writeln!(
+    writeln!(
         out,
         "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
         if sweep {
@@ -159,7 +163,7 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
         "mean latency (s)",
         "p99 latency (s)",
         "util"
-    );
+    )?;
     let rows = batch::aggregate(study, &result.cells);
     for row in rows.iter().filter(|r| r.class == Classes::All) {
         let show = |metric: Metric, digits: usize| match row.intervals[metric] {
@@ -169,7 +173,7 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
             },
             None => "-".into(),
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
             if sweep {
@@ -183,8 +187,9 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
             show(Metric::LatencyP99S, 6),
             row.mean(Metric::CpuUtilization)
                 .map_or("-".into(), |mean| format!("{mean:.3}")),
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -7,6 +7,7 @@ mod golden;
 mod plots;
 mod references;
 mod report_html;
+mod robustness;
 mod support;
 mod theory;
 mod trace;
