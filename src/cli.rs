@@ -164,6 +164,16 @@ fn run(cli: Cli, stdout: &mut Stdout) -> Result<ExitCode> {
     }
 }
 
+/// The command line as `run.json` records it. `env::args` would panic on an
+/// argument that is not UTF-8 (a file name in another encoding); the record
+/// is for people, so such an argument is kept with U+FFFD in place of the
+/// bytes that are not text.
+fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// A scenario file's study, with the plan that reproduces it.
 struct Loaded {
     study: Study,
@@ -286,7 +296,7 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         return Err(Invalid("error: --jobs must be at least 1".into()).into());
     }
     let loaded = load_all(&args.scenario, task_rows, args.trace)?;
-    let command_line: Vec<String> = std::env::args().collect();
+    let command_line = command_line();
     let options = BatchOptions {
         jobs: args.jobs,
         task_rows,
@@ -462,8 +472,7 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         trace: plan.trace,
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
-    let command_line: Vec<String> = std::env::args().collect();
-    output::write_outputs(&dir, &study, &result, &command_line, plan.trace)?;
+    output::write_outputs(&dir, &study, &result, &command_line(), plan.trace)?;
     output::draw_report(&dir)?;
     if !args.quiet {
         stdout.print(|w| output::print_headline(w, &study, &result, &dir))?;

@@ -15,7 +15,9 @@ use corosim::scenario::{Override, ScenarioError, Study};
 pub struct Plan {
     /// The version that ran them.
     pub corosim_version: String,
-    /// The scenario file.
+    /// The scenario file, as the OS names it: the study reads trace files
+    /// relative to it, so a name that is not UTF-8 is kept exactly.
+    #[serde(with = "os_path")]
     pub scenario_file: PathBuf,
     /// Its text.
     pub scenario_text: String,
@@ -46,6 +48,50 @@ impl Plan {
             &overrides,
             self.seed,
         )
+    }
+}
+
+/// A path in JSON: a string when it is UTF-8, as nearly every path is;
+/// otherwise (Unix) its bytes, `{"unix_bytes": [...]}`, which `serde`'s own
+/// `PathBuf` refuses to write. Elsewhere such a path is kept lossily.
+mod os_path {
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        #[cfg(unix)]
+        Bytes {
+            unix_bytes: Vec<u8>,
+        },
+    }
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        match path.to_str() {
+            Some(text) => Repr::Text(text.to_string()).serialize(s),
+            #[cfg(unix)]
+            None => {
+                use std::os::unix::ffi::OsStrExt;
+                let unix_bytes = path.as_os_str().as_bytes().to_vec();
+                Repr::Bytes { unix_bytes }.serialize(s)
+            }
+            #[cfg(not(unix))]
+            None => Repr::Text(path.to_string_lossy().into_owned()).serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        Ok(match Repr::deserialize(d)? {
+            Repr::Text(text) => PathBuf::from(text),
+            #[cfg(unix)]
+            Repr::Bytes { unix_bytes } => {
+                use std::os::unix::ffi::OsStringExt;
+                PathBuf::from(std::ffi::OsString::from_vec(unix_bytes))
+            }
+        })
     }
 }
 
@@ -113,7 +159,8 @@ impl Store {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         if !self.plan_path().exists() {
-            let text = serde_json::to_string_pretty(plan)?;
+            let text = serde_json::to_string_pretty(plan)
+                .with_context(|| format!("writing {}", self.plan_path().display()))?;
             super::output::write_atomically(&self.plan_path(), |w| {
                 Ok(w.write_all(text.as_bytes())?)
             })?;

@@ -117,3 +117,62 @@ fn a_full_stdout_is_an_error_not_a_panic() {
         stderr(&o)
     );
 }
+
+// ---- arguments that are not UTF-8 --------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_arguments_are_recorded_lossily_and_resume_exactly() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = folder(&[]);
+    // "s\xff.toml": a Latin-1 file name, not UTF-8.
+    let scenario = OsStr::from_bytes(b"s\xff.toml");
+    std::fs::write(dir.path().join(scenario), TINY).unwrap();
+    let run = |out: &OsStr| {
+        corosim_bin()
+            .current_dir(dir.path())
+            .arg("run")
+            .arg(scenario)
+            .arg("--out")
+            .arg(out)
+            .arg("--quiet")
+            .output()
+            .expect("corosim runs")
+    };
+    let out = OsStr::from_bytes(b"out\xfe");
+    assert_exit(&run(out), 0);
+    let run_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(out).join("run.json")).unwrap())
+            .unwrap();
+    let recorded: Vec<&str> = run_json["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        recorded[1..],
+        ["run", "s\u{fffd}.toml", "--out", "out\u{fffd}", "--quiet"]
+    );
+    // The plan keeps the name exactly, so the same command finds its runs.
+    assert_exit(&run(out), 0);
+    let run_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(out).join("run.json")).unwrap())
+            .unwrap();
+    assert_eq!(run_json["cells_resumed"], run_json["cells"]);
+
+    // A `--set` value that is not UTF-8 cannot be TOML: bad arguments.
+    let o = corosim_bin()
+        .current_dir(dir.path())
+        .arg("run")
+        .arg(scenario)
+        .args(["--out", "bad", "--set"])
+        .arg(OsStr::from_bytes(b"name=\xff"))
+        .output()
+        .expect("corosim runs");
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("invalid UTF-8"), "{}", stderr(&o));
+    assert!(!dir.path().join("bad").exists());
+}
