@@ -2,6 +2,7 @@
 //! only place that touches the file system or the process.
 
 mod console;
+mod folder;
 mod output;
 mod store;
 
@@ -19,6 +20,7 @@ use corosim::report::files::OutputFile;
 use corosim::scenario::{Override, ScenarioError, Study};
 
 use console::{Stdout, eprint_line};
+use folder::Previous;
 use store::{Plan, StartedFrom, Store};
 
 /// A deterministic simulator of cooperative and preemptive task scheduling.
@@ -315,8 +317,7 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         if args.fresh {
             store.clear()?;
         }
-        output::remove_outputs(&dir)?;
-        output::remove_drawings(&dir)?;
+        Previous::read(&dir)?.unwrap_or_default().remove(&dir)?;
         if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
             eprint_line(format_args!(
                 "note: {} held results of a different run (scenario or options changed); starting over",
@@ -344,10 +345,14 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             }
             continue;
         }
-        output::write_outputs(&dir, study, &result, &command_line, args.trace)?;
-        if !args.no_plots {
-            output::draw_report(&dir)?;
-        }
+        output::write_outputs(
+            &dir,
+            study,
+            &result,
+            &command_line,
+            args.trace,
+            !args.no_plots,
+        )?;
         if !args.quiet {
             stdout.print(|w| output::print_headline(w, study, &result, &dir))?;
         }
@@ -385,8 +390,7 @@ fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         ))
         .into());
     }
-    output::remove_drawings(&args.dir)?;
-    let written = output::draw_report(&args.dir)?;
+    let written = output::redraw(&args.dir)?;
     stdout.line(format_args!(
         "{}: {} files drawn, report in {}",
         args.dir.display(),
@@ -438,8 +442,7 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         .unwrap_or_else(|| Path::new("output").join(study.name()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let target = Store::new(&dir);
-    output::remove_outputs(&dir)?;
-    output::remove_drawings(&dir)?;
+    Previous::read(&dir)?.unwrap_or_default().remove(&dir)?;
     target.start(plan)?;
     let sources: Vec<Store> = args.shards.iter().map(|d| Store::new(d)).collect();
     let mut missing = 0;
@@ -472,8 +475,7 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         trace: plan.trace,
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
-    output::write_outputs(&dir, &study, &result, &command_line(), plan.trace)?;
-    output::draw_report(&dir)?;
+    output::write_outputs(&dir, &study, &result, &command_line(), plan.trace, true)?;
     if !args.quiet {
         stdout.print(|w| output::print_headline(w, &study, &result, &dir))?;
     }

@@ -148,11 +148,11 @@ impl Store {
     pub fn start(&self, plan: &Plan) -> Result<StartedFrom> {
         let mut started = StartedFrom::Empty;
         if self.dir.exists() {
-            if self.plan()?.as_ref() == Some(plan) {
+            // A plan this version cannot read is another run's.
+            if self.plan().ok().flatten().as_ref() == Some(plan) {
                 started = StartedFrom::SamePlan;
             } else {
-                fs::remove_dir_all(&self.dir)
-                    .with_context(|| format!("removing {}", self.dir.display()))?;
+                self.clear()?;
                 started = StartedFrom::OtherPlan;
             }
         }
@@ -168,12 +168,28 @@ impl Store {
         Ok(started)
     }
 
-    /// Discards every cell.
+    /// Discards every cell and the plan: the files the store wrote, no
+    /// other (the folder goes only if nothing else is left in it).
     pub fn clear(&self) -> Result<()> {
-        if self.dir.exists() {
-            fs::remove_dir_all(&self.dir)
-                .with_context(|| format!("removing {}", self.dir.display()))?;
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Ok(());
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("reading {}", self.dir.display()))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let name = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".partial"))
+                .unwrap_or(&name);
+            let ours = name == "plan.json" || is_cell_file(name);
+            if ours && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                fs::remove_file(entry.path())
+                    .with_context(|| format!("removing {}", entry.path().display()))?;
+            }
         }
+        // Left in place if it holds anything else.
+        let _ = fs::remove_dir(&self.dir);
         Ok(())
     }
 
@@ -182,6 +198,20 @@ impl Store {
         let path = self.cell_path(key);
         path.exists().then_some(path)
     }
+}
+
+/// Whether `name` is the name the store gives a cell:
+/// `p<point>-c<policy>-r<replication>.json`.
+fn is_cell_file(name: &str) -> bool {
+    let Some(key) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let parts: Vec<&str> = key.split('-').collect();
+    let numbered = |part: &str, tag: char| {
+        part.strip_prefix(tag)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    matches!(parts[..], [p, c, r] if numbered(p, 'p') && numbered(c, 'c') && numbered(r, 'r'))
 }
 
 use std::io::Write;
@@ -200,5 +230,51 @@ impl CellStore for Store {
             Ok(())
         })
         .map_err(|e| format!("{e:#}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_files_are_named_by_their_key() {
+        for name in ["p0-c0-r0.json", "p12-c3-r456.json"] {
+            assert!(is_cell_file(name), "{name}");
+        }
+        for name in [
+            "plan.json",
+            "p-c0-r0.json",
+            "p0-c0.json",
+            "p0-c0-r0.json.bak",
+            "notes.json",
+            "p0-x0-r0.json",
+        ] {
+            assert!(!is_cell_file(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn clearing_removes_only_what_the_store_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let cells = dir.path().join("cells");
+        fs::create_dir(&cells).unwrap();
+        for name in [
+            "plan.json",
+            "p0-c0-r0.json",
+            ".p0-c1-r0.json.partial",
+            "mine.txt",
+        ] {
+            fs::write(cells.join(name), "x").unwrap();
+        }
+        Store::new(dir.path()).clear().unwrap();
+        let left: Vec<_> = fs::read_dir(&cells)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["mine.txt"]);
+        fs::remove_file(cells.join("mine.txt")).unwrap();
+        Store::new(dir.path()).clear().unwrap();
+        assert!(!cells.exists());
     }
 }

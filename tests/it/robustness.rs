@@ -2,10 +2,11 @@
 //! test named after it: a closed stdout, non-UTF-8 arguments, user files in
 //! the run folder, foreign and unwritable folders.
 
+use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::support::{assert_exit, folder, stderr};
+use crate::support::{assert_exit, corosim, folder, names_in, read, stderr};
 
 /// A tiny scenario: two policies (so two Gantt charts), fast in debug builds.
 const TINY: &str = r#"name = "tiny"
@@ -175,4 +176,219 @@ fn non_utf8_arguments_are_recorded_lossily_and_resume_exactly() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("invalid UTF-8"), "{}", stderr(&o));
     assert!(!dir.path().join("bad").exists());
+}
+
+// ---- the run folder: only corosim's files are removed ------------------------------
+
+/// `TINY` with one policy: a run draws one Gantt chart fewer.
+fn tiny_one_policy() -> String {
+    TINY.replace(
+        "[[policy]]\nkind = \"round-robin\"\nquantum = \"1ms\"\n",
+        "",
+    )
+}
+
+fn run_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&read(dir.join("run.json"))).expect("run.json is JSON")
+}
+
+/// The files `run.json` lists, sorted.
+fn listed(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = run_json(dir)["files"]
+        .as_array()
+        .expect("run.json lists its files")
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The user's own files, which no run may touch.
+const USERS: [(&str, &str); 4] = [
+    ("holiday.png", "a photo"),
+    ("logo.svg", "<svg/>"),
+    ("gantt_7.png", "the user's picture, named like a chart"),
+    ("notes.txt", "my notes"),
+];
+
+fn add_users_files(dir: &Path) {
+    for (name, text) in USERS {
+        fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+#[track_caller]
+fn assert_users_files_intact(dir: &Path) {
+    for (name, text) in USERS {
+        assert_eq!(
+            fs::read_to_string(dir.join(name)).ok().as_deref(),
+            Some(text),
+            "{name} was touched"
+        );
+    }
+}
+
+#[test]
+fn data_loss_a_run_removes_only_the_files_corosim_wrote() {
+    let one = tiny_one_policy();
+    let dir = folder(&[("tiny.toml", TINY), ("one.toml", &one)]);
+    let out = dir.path().join("out");
+    assert_exit(
+        &corosim(
+            dir.path(),
+            &["run", "tiny.toml", "--out", "out", "--trace", "--quiet"],
+        ),
+        0,
+    );
+    add_users_files(&out);
+    fs::create_dir(out.join("photos")).unwrap();
+    // Fewer policies, no --trace: the second Gantt chart and trace.json are
+    // the earlier run's and go; the user's files stay.
+    assert_exit(
+        &corosim(dir.path(), &["run", "one.toml", "--out", "out", "--quiet"]),
+        0,
+    );
+    assert_users_files_intact(&out);
+    assert!(out.join("photos").is_dir());
+    let names = names_in(&out);
+    for stale in ["trace.json", "gantt_1.svg", "gantt_1.png"] {
+        assert!(
+            !names.iter().any(|n| n == stale),
+            "{stale} is left: {names:?}"
+        );
+    }
+    // What is there is the user's, cells/, or listed in run.json.
+    let mut ours: Vec<String> = names
+        .into_iter()
+        .filter(|n| !USERS.iter().any(|(u, _)| u == n) && n != "photos" && n != "cells")
+        .collect();
+    ours.sort();
+    assert_eq!(ours, listed(&out));
+}
+
+#[test]
+fn stale_trace_json_is_removed_by_a_run_without_trace() {
+    let dir = folder(&[("tiny.toml", TINY)]);
+    let out = dir.path().join("out");
+    let args = ["run", "tiny.toml", "--out", "out", "--quiet", "--no-plots"];
+    assert_exit(&corosim(dir.path(), &[&args[..], &["--trace"]].concat()), 0);
+    assert!(out.join("trace.json").exists());
+    assert!(listed(&out).contains(&"trace.json".to_string()));
+    assert_exit(&corosim(dir.path(), &args), 0);
+    assert!(!out.join("trace.json").exists(), "{:?}", names_in(&out));
+    assert!(!listed(&out).contains(&"trace.json".to_string()));
+}
+
+#[test]
+fn run_json_lists_every_file_the_run_wrote_and_plot_the_charts_it_drew() {
+    let dir = folder(&[("tiny.toml", TINY)]);
+    let out = dir.path().join("out");
+    let files_there = || -> Vec<String> {
+        names_in(&out)
+            .into_iter()
+            .filter(|n| n != "cells" && !USERS.iter().any(|(u, _)| u == n))
+            .collect()
+    };
+    assert_exit(
+        &corosim(dir.path(), &["run", "tiny.toml", "--out", "out", "--quiet"]),
+        0,
+    );
+    assert_eq!(listed(&out), files_there());
+    assert!(listed(&out).contains(&"gantt_1.png".to_string()));
+    let drawn = run_json(&out);
+
+    // Without charts, then drawn by `plot`: listed as a run lists them,
+    // the user's pictures untouched.
+    assert_exit(
+        &corosim(
+            dir.path(),
+            &["run", "tiny.toml", "--out", "out", "--quiet", "--no-plots"],
+        ),
+        0,
+    );
+    assert_eq!(listed(&out), files_there());
+    assert!(!listed(&out).iter().any(|n| n.ends_with(".svg")));
+    add_users_files(&out);
+    assert_exit(&corosim(dir.path(), &["plot", "out"]), 0);
+    assert_users_files_intact(&out);
+    assert_eq!(listed(&out), files_there());
+    assert_eq!(run_json(&out)["files"], drawn["files"]);
+    // Plot again: the same files, the user's still there.
+    assert_exit(&corosim(dir.path(), &["plot", "out"]), 0);
+    assert_users_files_intact(&out);
+    assert_eq!(listed(&out), files_there());
+}
+
+#[test]
+fn a_run_json_without_a_list_falls_back_to_known_names_never_a_glob() {
+    let dir = folder(&[("tiny.toml", TINY)]);
+    let out = dir.path().join("out");
+    assert_exit(
+        &corosim(
+            dir.path(),
+            &["run", "tiny.toml", "--out", "out", "--quiet", "--trace"],
+        ),
+        0,
+    );
+    // As a version before the list wrote it.
+    let mut old = run_json(&out);
+    old.as_object_mut().unwrap().remove("files");
+    fs::write(
+        out.join("run.json"),
+        serde_json::to_string_pretty(&old).unwrap(),
+    )
+    .unwrap();
+    add_users_files(&out);
+    assert_exit(
+        &corosim(
+            dir.path(),
+            &["run", "tiny.toml", "--out", "out", "--quiet", "--no-plots"],
+        ),
+        0,
+    );
+    assert_users_files_intact(&out);
+    // The table's names went (trace.json, report.html); the old charts,
+    // unlisted, are not known to be corosim's and stay.
+    assert!(!out.join("trace.json").exists());
+    assert!(!out.join("report.html").exists());
+    assert!(out.join("gantt_0.svg").exists());
+    assert!(listed(&out).contains(&"summary.csv".to_string()));
+}
+
+#[test]
+fn a_listed_name_that_corosim_could_not_have_written_is_left_alone() {
+    let dir = folder(&[
+        ("tiny.toml", TINY),
+        ("outside.png", "not in the run folder"),
+    ]);
+    let out = dir.path().join("out");
+    assert_exit(
+        &corosim(dir.path(), &["run", "tiny.toml", "--out", "out", "--quiet"]),
+        0,
+    );
+    fs::create_dir(out.join("sub")).unwrap();
+    for name in ["sub/gantt_0.svg", ".hidden.svg", "notes.txt", "Photo.PNG"] {
+        fs::write(out.join(name), "mine").unwrap();
+    }
+    // A hand-edited list naming files elsewhere or of other kinds.
+    let mut edited = run_json(&out);
+    edited["files"] = serde_json::json!([
+        "../outside.png",
+        "sub/gantt_0.svg",
+        ".hidden.svg",
+        "notes.txt",
+        "Photo.PNG",
+        "sub",
+        "/etc/hostname"
+    ]);
+    fs::write(out.join("run.json"), edited.to_string()).unwrap();
+    assert_exit(
+        &corosim(dir.path(), &["run", "tiny.toml", "--out", "out", "--quiet"]),
+        0,
+    );
+    assert!(dir.path().join("outside.png").exists());
+    for name in ["sub/gantt_0.svg", ".hidden.svg", "notes.txt", "Photo.PNG"] {
+        assert!(out.join(name).exists(), "{name} was removed");
+    }
 }
