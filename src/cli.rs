@@ -17,10 +17,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use corosim::batch::{self, BatchOptions, Cell, Shard, TaskRows};
 use corosim::policy::POLICIES;
 use corosim::report::files::OutputFile;
+use corosim::report::run_json::FolderRecord;
 use corosim::scenario::{Override, ScenarioError, Study};
 
 use console::{Stdout, eprint_line};
-use folder::Previous;
+use folder::Folder;
 use store::{Plan, StartedFrom, Store};
 
 /// A deterministic simulator of cooperative and preemptive task scheduling.
@@ -86,6 +87,10 @@ struct RunArgs {
     /// Discard the results of an interrupted run in the output folder instead of resuming it.
     #[arg(long)]
     fresh: bool,
+    /// Write into a non-empty folder that no corosim run made. corosim still
+    /// removes nothing there and replaces only files named like its outputs.
+    #[arg(long)]
+    force: bool,
     /// Also write trace.json (Chrome trace-event format, opens in Perfetto): the whole
     /// timeline of replication 0 of every point and policy.
     #[arg(long)]
@@ -115,6 +120,9 @@ struct MergeArgs {
     /// The combined run folder (default: output/<scenario name>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write into a non-empty folder that no corosim run made (see `corosim run --help`).
+    #[arg(long)]
+    force: bool,
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
@@ -306,18 +314,25 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         trace: args.trace,
     };
     let several = loaded.len() > 1;
-    for Loaded { study, plan } in &loaded {
+    // Every folder is inspected before any is written: a refused one
+    // leaves the others as they were.
+    let mut folders = Vec::new();
+    for Loaded { study, .. } in &loaded {
         let dir = match (&args.out, several) {
             (Some(out), false) => out.clone(),
             (Some(out), true) => out.join(study.name()),
             (None, _) => Path::new("output").join(study.name()),
         };
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let folder = Folder::inspect(&dir, args.force)?;
+        folders.push((dir, folder));
+    }
+    for (Loaded { study, plan }, (dir, folder)) in loaded.iter().zip(folders) {
+        create_run_folder(&dir)?;
         let store = Store::new(&dir);
         if args.fresh {
             store.clear()?;
         }
-        Previous::read(&dir)?.unwrap_or_default().remove(&dir)?;
+        folder.clear(&dir)?;
         if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
             eprint_line(format_args!(
                 "note: {} held results of a different run (scenario or options changed); starting over",
@@ -363,6 +378,13 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Creates a run folder that `Folder::inspect` accepted. It can still fail
+/// (no permission, a read-only file system): a failure while running, exit 1.
+fn create_run_folder(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the run folder {}", dir.display()))
+}
+
 /// The text Gantt chart of each policy's captured first run.
 fn print_gantts(out: &mut dyn Write, study: &Study, cells: &[Cell]) -> io::Result<()> {
     for cell in cells
@@ -382,11 +404,28 @@ fn print_gantts(out: &mut dyn Write, study: &Study, cells: &[Cell]) -> io::Resul
 }
 
 fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
-    let run_json = OutputFile::RunJson.name();
-    if !args.dir.join(run_json).exists() {
+    let run_json = args.dir.join(OutputFile::RunJson.name());
+    let ours = match std::fs::read_to_string(&run_json) {
+        Ok(text) => FolderRecord::read(&text).is_some(),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Err(Invalid(format!(
+                "error: {} holds no complete run (no {}); run it with `corosim run` first",
+                args.dir.display(),
+                OutputFile::RunJson.name()
+            ))
+            .into());
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", run_json.display())),
+    };
+    if !ours {
         return Err(Invalid(format!(
-            "error: {} holds no complete run (no {run_json}); run it with `corosim run` first",
-            args.dir.display()
+            "error: {} is not a run.json that corosim wrote; `corosim plot` redraws a folder of `corosim run`",
+            run_json.display()
         ))
         .into());
     }
@@ -440,9 +479,10 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(study.name()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let folder = Folder::inspect(&dir, args.force)?;
+    create_run_folder(&dir)?;
     let target = Store::new(&dir);
-    Previous::read(&dir)?.unwrap_or_default().remove(&dir)?;
+    folder.clear(&dir)?;
     target.start(plan)?;
     let sources: Vec<Store> = args.shards.iter().map(|d| Store::new(d)).collect();
     let mut missing = 0;

@@ -106,6 +106,17 @@ pub enum StartedFrom {
     OtherPlan,
 }
 
+/// What a run folder's `cells/` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cells {
+    /// There is none, or an empty folder.
+    None,
+    /// corosim's: it holds the plan.json of a run (of any version).
+    Ours,
+    /// Anything else of that name.
+    Foreign,
+}
+
 /// The cells folder of a run folder.
 pub struct Store {
     dir: PathBuf,
@@ -128,6 +139,24 @@ impl Store {
             "p{}-c{}-r{}.json",
             key.point, key.policy, key.replication
         ))
+    }
+
+    /// Whether the folder is corosim's, without reading the plan as this
+    /// version would: a plan of another version is still a plan of ours.
+    pub fn inspect(&self) -> Cells {
+        match fs::symlink_metadata(&self.dir) {
+            Err(_) => return Cells::None,
+            Ok(meta) if !meta.is_dir() => return Cells::Foreign,
+            Ok(_) => {}
+        }
+        let plan = fs::read_to_string(self.plan_path())
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+        if plan.is_some_and(|p| p.get("corosim_version").is_some_and(|v| v.is_string())) {
+            return Cells::Ours;
+        }
+        let empty = fs::read_dir(&self.dir).is_ok_and(|mut entries| entries.next().is_none());
+        if empty { Cells::None } else { Cells::Foreign }
     }
 
     /// The plan the folder's cells belong to, if any.

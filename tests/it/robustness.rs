@@ -392,3 +392,239 @@ fn a_listed_name_that_corosim_could_not_have_written_is_left_alone() {
         assert!(out.join(name).exists(), "{name} was removed");
     }
 }
+
+// ---- foreign and unwritable folders ------------------------------------------------
+
+/// The names in `dir` and in its subfolders, as `sub/name`, sorted: to see
+/// that a refused run wrote nothing anywhere.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for name in names_in(dir) {
+        let path = dir.join(&name);
+        if path.is_dir() {
+            names.extend(tree(&path).into_iter().map(|n| format!("{name}/{n}")));
+        }
+        names.push(name);
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn foreign_folder_is_refused_with_exit_2_unless_force() {
+    let dir = folder(&[("tiny.toml", TINY)]);
+    add_users_files(dir.path());
+    let before = tree(dir.path());
+    // The case: `--out .` in a folder of the user's.
+    let o = corosim(dir.path(), &["run", "tiny.toml", "--out", "."]);
+    assert_exit(&o, 2);
+    let message = stderr(&o);
+    assert!(
+        message.contains("the run folder . holds files that no corosim run wrote (`gantt_7.png`, `holiday.png`, `logo.svg` and 2 more)"),
+        "{message}"
+    );
+    assert!(message.contains("--force"), "{message}");
+    assert_eq!(tree(dir.path()), before, "a refused run wrote something");
+
+    // With --force it writes, and removes nothing of the user's, then or
+    // in the runs that follow (the folder is now a run's).
+    for args in [
+        &["run", "tiny.toml", "--out", ".", "--force", "--quiet"][..],
+        &["run", "tiny.toml", "--out", ".", "--quiet", "--trace"],
+        &["run", "tiny.toml", "--out", ".", "--quiet", "--no-plots"],
+        &["plot", "."],
+    ] {
+        assert_exit(&corosim(dir.path(), args), 0);
+        assert_users_files_intact(dir.path());
+        assert!(dir.path().join("tiny.toml").exists());
+    }
+    assert!(!dir.path().join("trace.json").exists());
+}
+
+#[test]
+fn force_replaces_only_files_named_like_outputs_and_removes_nothing() {
+    let dir = folder(&[("tiny.toml", TINY)]);
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    add_users_files(&out);
+    // Named like corosim's, in a folder no run made: not removed, though
+    // this run writes no trace.
+    fs::write(out.join("trace.json"), "the user's trace").unwrap();
+    assert_exit(
+        &corosim(
+            dir.path(),
+            &["run", "tiny.toml", "--out", "out", "--force", "--quiet"],
+        ),
+        0,
+    );
+    assert_users_files_intact(&out);
+    assert_eq!(
+        fs::read_to_string(out.join("trace.json")).unwrap(),
+        "the user's trace"
+    );
+    assert!(!listed(&out).contains(&"trace.json".to_string()));
+    // The next run removes what the forced one wrote, and only that.
+    assert_exit(
+        &corosim(dir.path(), &["run", "tiny.toml", "--out", "out", "--quiet"]),
+        0,
+    );
+    assert_users_files_intact(&out);
+    assert_eq!(
+        fs::read_to_string(out.join("trace.json")).unwrap(),
+        "the user's trace"
+    );
+}
+
+#[test]
+fn a_foreign_folder_among_several_scenarios_writes_nothing_for_any() {
+    let other = TINY.replace("name = \"tiny\"", "name = \"other\"");
+    let dir = folder(&[("tiny.toml", TINY), ("other.toml", &other)]);
+    fs::create_dir_all(dir.path().join("out/other")).unwrap();
+    fs::write(dir.path().join("out/other/mine.txt"), "mine").unwrap();
+    let before = tree(dir.path());
+    let o = corosim(
+        dir.path(),
+        &["run", "tiny.toml", "other.toml", "--out", "out", "--quiet"],
+    );
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("out/other holds files"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn a_cells_folder_that_is_not_corosims_is_refused_even_with_force() {
+    let dir = folder(&[("tiny.toml", TINY)]);
+    fs::create_dir_all(dir.path().join("out/cells")).unwrap();
+    fs::write(dir.path().join("out/cells/biology.txt"), "my cells").unwrap();
+    let before = tree(dir.path());
+    for force in [false, true] {
+        let mut args = vec!["run", "tiny.toml", "--out", "out", "--fresh"];
+        if force {
+            args.push("--force");
+        }
+        let o = corosim(dir.path(), &args);
+        assert_exit(&o, 2);
+        assert!(
+            stderr(&o).contains("out/cells is not a corosim cells folder"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(tree(dir.path()), before);
+    }
+}
+
+#[test]
+fn interrupted_and_sharded_folders_are_corosims() {
+    let dir = folder(&[("tiny.toml", TINY)]);
+    for i in ["1", "2"] {
+        let shard = format!("{i}/2");
+        let out = format!("s{i}");
+        assert_exit(
+            &corosim(
+                dir.path(),
+                &[
+                    "run",
+                    "tiny.toml",
+                    "--out",
+                    &out,
+                    "--shard",
+                    &shard,
+                    "--quiet",
+                ],
+            ),
+            0,
+        );
+    }
+    // A shard folder holds only cells/: a run there finishes it, unforced.
+    assert_exit(
+        &corosim(dir.path(), &["run", "tiny.toml", "--out", "s1", "--quiet"]),
+        0,
+    );
+    // merge follows the same rules as run.
+    fs::create_dir(dir.path().join("merged")).unwrap();
+    fs::write(dir.path().join("merged/mine.txt"), "mine").unwrap();
+    let o = corosim(
+        dir.path(),
+        &["merge", "s1", "s2", "--out", "merged", "--quiet"],
+    );
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(names_in(&dir.path().join("merged")), ["mine.txt"]);
+    let o = corosim(
+        dir.path(),
+        &["merge", "s1", "s2", "--out", "merged", "--quiet", "--force"],
+    );
+    assert_exit(&o, 0);
+    assert!(dir.path().join("merged/mine.txt").exists());
+    assert!(dir.path().join("merged/run.json").exists());
+}
+
+#[test]
+fn unwritable_folder_a_path_under_a_file_exits_2_naming_it() {
+    let dir = folder(&[("tiny.toml", TINY), ("file.txt", "a file")]);
+    let before = tree(dir.path());
+    for (out, message) in [
+        (
+            "file.txt",
+            "error: the run folder file.txt is a file, not a folder",
+        ),
+        (
+            "file.txt/sub",
+            "error: the run folder file.txt/sub cannot be created: file.txt is a file, not a folder",
+        ),
+        (
+            "file.txt/a/b",
+            "error: the run folder file.txt/a/b cannot be created: file.txt is a file, not a folder",
+        ),
+    ] {
+        let o = corosim(dir.path(), &["run", "tiny.toml", "--out", out]);
+        assert_exit(&o, 2);
+        assert_eq!(stderr(&o).trim_end(), message);
+        assert_eq!(tree(dir.path()), before);
+    }
+    // With several scenarios the folder is DIR/<name>: the same rule.
+    let o = corosim(
+        dir.path(),
+        &["run", "tiny.toml", "tiny.toml", "--out", "file.txt"],
+    );
+    assert_exit(&o, 2);
+    // `plot` of a file, or of a run.json that corosim did not write.
+    let o = corosim(dir.path(), &["plot", "file.txt"]);
+    assert_exit(&o, 2);
+    fs::create_dir(dir.path().join("mine")).unwrap();
+    fs::write(dir.path().join("mine/run.json"), "{\"my\": \"run\"}").unwrap();
+    let o = corosim(dir.path(), &["plot", "mine"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("not a run.json that corosim wrote"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(names_in(&dir.path().join("mine")), ["run.json"]);
+}
+
+/// A folder that the path allows but the system refuses to create is a
+/// failure while running, exit 1. Tests run as root, for whom permissions
+/// refuse nothing; /proc refuses new folders to anyone.
+#[cfg(target_os = "linux")]
+#[test]
+fn unwritable_folder_the_system_refuses_exits_1_naming_it() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let dir = folder(&[("tiny.toml", TINY)]);
+    let o = corosim(
+        dir.path(),
+        &["run", "tiny.toml", "--out", "/proc/corosim-out"],
+    );
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).starts_with("error: cannot create the run folder /proc/corosim-out: "),
+        "{}",
+        stderr(&o)
+    );
+}
