@@ -35,6 +35,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run every sweep point x policy x replication of each scenario and write the results.
+    #[command(after_help = RUN_FOLDER_RULES)]
     Run(RunArgs),
     /// Validate scenarios, print them resolved, with each point's offered load and warnings.
     Check(CheckArgs),
@@ -45,6 +46,22 @@ enum Command {
     /// Redraw the charts and report.html of an earlier run from its CSVs.
     Plot(PlotArgs),
 }
+
+/// `corosim run --help`'s account of the output folder (the README's
+/// "The run folder" says the same at length).
+const RUN_FOLDER_RULES: &str = "\
+The output folder:
+  A run writes into a new or empty folder, or one that an earlier corosim run wrote
+  (it holds that run's run.json or cells/). Any other folder is refused (exit 2,
+  nothing written) unless --force.
+  It removes only files it wrote itself: those the previous run's run.json lists
+  (data, charts, report.html), or, from a run that wrote no list, the names of
+  corosim's outputs (summary.csv, ..., trace.json, run.json, report.html). Never
+  another file, whatever its name (your own *.png and *.svg stay), and never
+  outside the folder. A file of an earlier run that this one does not write
+  (trace.json without --trace) is removed.
+  --out naming a file, or a path under one, exits 2; a folder the system refuses to
+  create or write (permissions, a read-only disk) exits 1, naming it.";
 
 #[derive(clap::Args, Debug)]
 struct PlotArgs {
@@ -69,7 +86,8 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// Output folder (default: output/<scenario name>/; with several scenarios, DIR/<name>/).
+    /// Output folder (default: output/<scenario name>/; with several scenarios,
+    /// DIR/<name>/). See "The output folder" below.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Runs in parallel (default: all cores). Results do not depend on it.
@@ -88,7 +106,7 @@ struct RunArgs {
     #[arg(long)]
     fresh: bool,
     /// Write into a non-empty folder that no corosim run made. corosim still
-    /// removes nothing there and replaces only files named like its outputs.
+    /// removes nothing there; it replaces only files named like its outputs.
     #[arg(long)]
     force: bool,
     /// Also write trace.json (Chrome trace-event format, opens in Perfetto): the whole

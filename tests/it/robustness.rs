@@ -628,3 +628,18 @@ fn unwritable_folder_the_system_refuses_exits_1_naming_it() {
         stderr(&o)
     );
 }
+
+#[test]
+fn run_help_states_the_folder_rules_and_force() {
+    let o = corosim_bin().args(["run", "--help"]).output().unwrap();
+    assert_exit(&o, 0);
+    let help = String::from_utf8(o.stdout).unwrap();
+    for words in [
+        "--force",
+        "The output folder:",
+        "Any other folder is refused (exit 2",
+        "removes only files it wrote itself",
+    ] {
+        assert!(help.contains(words), "{words:?} is not in:\n{help}");
+    }
+}
