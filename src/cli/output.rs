@@ -90,16 +90,19 @@ pub fn write_outputs(
             }
             OutputFile::RunJson => {
                 let drawing = if draw {
-                    let drawing = Drawing::new(dir, &run_json_text(&info)?)?;
-                    info.files.extend(drawing.names());
-                    Some(drawing)
+                    Some(Drawing::new(dir, &run_json_text(&info)?))
                 } else {
                     None
                 };
+                if let Some(Ok(drawing)) = &drawing {
+                    info.files.extend(drawing.names());
+                }
+                // The results stand whatever becomes of the drawing, which
+                // `corosim plot` can redo: run.json is written either way.
                 let text = run_json_text(&info)?;
                 write_atomically(&path, |w| Ok(w.write_all(text.as_bytes())?))?;
                 match drawing {
-                    Some(drawing) => drawing.write(dir),
+                    Some(drawing) => drawing?.write(dir),
                     None => Ok(()),
                 }
             }

@@ -6,6 +6,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use corosim::report::files::RunFile;
+
 use crate::support::{assert_exit, corosim, folder, names_in, read, stderr};
 
 /// A tiny scenario: two policies (so two Gantt charts), fast in debug builds.
@@ -296,6 +298,10 @@ fn run_json_lists_every_file_the_run_wrote_and_plot_the_charts_it_drew() {
     );
     assert_eq!(listed(&out), files_there());
     assert!(listed(&out).contains(&"gantt_1.png".to_string()));
+    // Every name a run lists is one the next run may remove.
+    for name in listed(&out) {
+        assert!(RunFile::from_name(&name).is_some(), "{name}");
+    }
     let drawn = run_json(&out);
 
     // Without charts, then drawn by `plot`: listed as a run lists them,
