@@ -1,9 +1,12 @@
 //! Command-line interface: clap arguments in, files and exit codes out. The
 //! only place that touches the file system or the process.
 
+mod console;
+mod folder;
 mod output;
 mod store;
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,8 +17,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use corosim::batch::{self, BatchOptions, Cell, Shard, TaskRows};
 use corosim::policy::POLICIES;
 use corosim::report::files::OutputFile;
+use corosim::report::run_json::FolderRecord;
 use corosim::scenario::{Override, ScenarioError, Study};
 
+use console::{Stdout, eprint_line};
+use folder::Folder;
 use store::{Plan, StartedFrom, Store};
 
 /// A deterministic simulator of cooperative and preemptive task scheduling.
@@ -29,6 +35,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run every sweep point x policy x replication of each scenario and write the results.
+    #[command(after_help = RUN_FOLDER_RULES)]
     Run(RunArgs),
     /// Validate scenarios, print them resolved, with each point's offered load and warnings.
     Check(CheckArgs),
@@ -39,6 +46,22 @@ enum Command {
     /// Redraw the charts and report.html of an earlier run from its CSVs.
     Plot(PlotArgs),
 }
+
+/// `corosim run --help`'s account of the output folder (the README's
+/// "The run folder" says the same at length).
+const RUN_FOLDER_RULES: &str = "\
+The output folder:
+  A run writes into a new or empty folder, or one that an earlier corosim run wrote
+  (it holds that run's run.json or cells/). Any other folder is refused (exit 2,
+  nothing written) unless --force.
+  It removes only files it wrote itself: those the previous run's run.json lists
+  (data, charts, report.html), or, from a run that wrote no list, the names of
+  corosim's outputs (summary.csv, ..., trace.json, run.json, report.html). Never
+  another file, whatever its name (your own *.png and *.svg stay), and never
+  outside the folder. A file of an earlier run that this one does not write
+  (trace.json without --trace) is removed.
+  --out naming a file, or a path under one, exits 2; a folder the system refuses to
+  create or write (permissions, a read-only disk) exits 1, naming it.";
 
 #[derive(clap::Args, Debug)]
 struct PlotArgs {
@@ -63,7 +86,8 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// Output folder (default: output/<scenario name>/; with several scenarios, DIR/<name>/).
+    /// Output folder (default: output/<scenario name>/; with several scenarios,
+    /// DIR/<name>/). See "The output folder" below.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Runs in parallel (default: all cores). Results do not depend on it.
@@ -81,6 +105,10 @@ struct RunArgs {
     /// Discard the results of an interrupted run in the output folder instead of resuming it.
     #[arg(long)]
     fresh: bool,
+    /// Write into a non-empty folder that no corosim run made. corosim still
+    /// removes nothing there; it replaces only files named like its outputs.
+    #[arg(long)]
+    force: bool,
     /// Also write trace.json (Chrome trace-event format, opens in Perfetto): the whole
     /// timeline of replication 0 of every point and policy.
     #[arg(long)]
@@ -110,6 +138,9 @@ struct MergeArgs {
     /// The combined run folder (default: output/<scenario name>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write into a non-empty folder that no corosim run made (see `corosim run --help`).
+    #[arg(long)]
+    force: bool,
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
@@ -134,30 +165,41 @@ impl From<ScenarioError> for Invalid {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let mut stdout = Stdout::default();
+    match run(cli, &mut stdout) {
         Ok(code) => code,
         Err(e) if e.is::<Invalid>() => {
-            eprintln!("{e}");
+            eprint_line(e);
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprint_line(format_args!("error: {e:#}"));
             ExitCode::from(1)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn run(cli: Cli, stdout: &mut Stdout) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run_scenarios(args),
-        Command::Check(args) => check(args),
-        Command::Merge(args) => merge(args),
-        Command::Plot(args) => plot(args),
+        Command::Run(args) => run_scenarios(args, stdout),
+        Command::Check(args) => check(args, stdout),
+        Command::Merge(args) => merge(args, stdout),
+        Command::Plot(args) => plot(args, stdout),
         Command::Policies => {
-            print_policies();
+            stdout.print(print_policies)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The command line as `run.json` records it. `env::args` would panic on an
+/// argument that is not UTF-8 (a file name in another encoding); the record
+/// is for people, so such an argument is kept with U+FFFD in place of the
+/// bytes that are not text.
+fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// A scenario file's study, with the plan that reproduces it.
@@ -207,10 +249,14 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
     Ok(loaded)
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode> {
+fn check(args: CheckArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, false)? {
         let base = &study.base;
-        println!("# {} ({}): valid", base.name, base.file.display());
+        stdout.line(format_args!(
+            "# {} ({}): valid",
+            base.name,
+            base.file.display()
+        ))?;
         for point in &study.points {
             let label = if study.keys.is_empty() {
                 String::new()
@@ -218,43 +264,55 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 format!(" at point {} ({})", point.index, point.value)
             };
             let load = point.scenario.offered_load();
-            println!("# offered load{label}: {load:.4}");
+            stdout.line(format_args!("# offered load{label}: {load:.4}"))?;
             for w in point.scenario.warnings() {
-                eprintln!("warning: {}{label}: {w}", base.file.display());
+                eprint_line(format_args!("warning: {}{label}: {w}", base.file.display()));
             }
         }
-        println!("{}", base.resolved_toml());
+        stdout.line(base.resolved_toml())?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_policies() {
+fn print_policies(out: &mut dyn Write) -> io::Result<()> {
     for p in POLICIES {
         let kind = if p.preemptive {
             "preemptive"
         } else {
             "cooperative"
         };
-        println!("{:<14} {:<12} {}", p.kind, kind, p.models);
+        writeln!(out, "{:<14} {:<12} {}", p.kind, kind, p.models)?;
         let defaults = corosim::policy::param_defaults(p.kind).unwrap_or_default();
         for (param, default) in p.params.iter().zip(defaults) {
-            println!("    {}: {}", param.name, param.meaning);
-            println!(
+            writeln!(out, "    {}: {}", param.name, param.meaning)?;
+            writeln!(
+                out,
                 "        default {default}; e.g. {} = {}",
                 param.name, param.example
-            );
+            )?;
         }
     }
-    println!();
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
         "Every policy but work-stealing and ps also takes queues = \"global\" (default) or \"per-cpu\":"
-    );
-    println!("one queue per CPU, an idle CPU stealing half of the longest other queue.");
-    println!("Class attributes policies read: priority (priority, priority-rr), deadline (edf),");
-    println!("tickets (stride, lottery), nice or weight (cfs, and fairness_jain for all).");
+    )?;
+    writeln!(
+        out,
+        "one queue per CPU, an idle CPU stealing half of the longest other queue."
+    )?;
+    writeln!(
+        out,
+        "Class attributes policies read: priority (priority, priority-rr), deadline (edf),"
+    )?;
+    writeln!(
+        out,
+        "tickets (stride, lottery), nice or weight (cfs, and fairness_jain for all)."
+    )?;
+    Ok(())
 }
 
-fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
+fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     let task_rows = if args.tasks_csv {
         TaskRows::Always
     } else if args.no_tasks_csv {
@@ -266,7 +324,7 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         return Err(Invalid("error: --jobs must be at least 1".into()).into());
     }
     let loaded = load_all(&args.scenario, task_rows, args.trace)?;
-    let command_line: Vec<String> = std::env::args().collect();
+    let command_line = command_line();
     let options = BatchOptions {
         jobs: args.jobs,
         task_rows,
@@ -274,24 +332,30 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         trace: args.trace,
     };
     let several = loaded.len() > 1;
-    for Loaded { study, plan } in &loaded {
+    // Every folder is inspected before any is written: a refused one
+    // leaves the others as they were.
+    let mut folders = Vec::new();
+    for Loaded { study, .. } in &loaded {
         let dir = match (&args.out, several) {
             (Some(out), false) => out.clone(),
             (Some(out), true) => out.join(study.name()),
             (None, _) => Path::new("output").join(study.name()),
         };
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let folder = Folder::inspect(&dir, args.force)?;
+        folders.push((dir, folder));
+    }
+    for (Loaded { study, plan }, (dir, folder)) in loaded.iter().zip(folders) {
+        create_run_folder(&dir)?;
         let store = Store::new(&dir);
         if args.fresh {
             store.clear()?;
         }
-        output::remove_outputs(&dir)?;
-        output::remove_drawings(&dir)?;
+        folder.clear(&dir)?;
         if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
-            eprintln!(
+            eprint_line(format_args!(
                 "note: {} held results of a different run (scenario or options changed); starting over",
                 dir.display()
-            );
+            ));
         }
         let mine = batch::plan(study)
             .len()
@@ -302,7 +366,7 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         bar.finish_and_clear();
         if let Some(shard) = args.shard {
             if !args.quiet {
-                println!(
+                stdout.line(format_args!(
                     "{}: shard {}/{}: {} runs in {} ({} resumed); combine the shards with `corosim merge`",
                     study.name(),
                     shard.index,
@@ -310,57 +374,86 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
                     result.cells.len(),
                     dir.display(),
                     result.resumed
-                );
+                ))?;
             }
             continue;
         }
-        output::write_outputs(&dir, study, &result, &command_line, args.trace)?;
-        if !args.no_plots {
-            output::draw_report(&dir)?;
-        }
+        output::write_outputs(
+            &dir,
+            study,
+            &result,
+            &command_line,
+            args.trace,
+            !args.no_plots,
+        )?;
         if !args.quiet {
-            output::print_headline(study, &result, &dir);
+            stdout.print(|w| output::print_headline(w, study, &result, &dir))?;
         }
         if args.gantt {
-            print_gantts(study, &result.cells);
+            stdout.print(|w| print_gantts(w, study, &result.cells))?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Creates a run folder that `Folder::inspect` accepted. It can still fail
+/// (no permission, a read-only file system): a failure while running, exit 1.
+fn create_run_folder(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the run folder {}", dir.display()))
+}
+
 /// The text Gantt chart of each policy's captured first run.
-fn print_gantts(study: &Study, cells: &[Cell]) {
+fn print_gantts(out: &mut dyn Write, study: &Study, cells: &[Cell]) -> io::Result<()> {
     for cell in cells
         .iter()
         .filter(|c| c.key.point == 0 && c.key.replication == 0)
     {
         let label = &study.points[0].scenario.policies[cell.key.policy].label;
         match corosim::report::gantt_text::render(study, cell, 100) {
-            Some(chart) => println!("\n{label}\n{chart}"),
-            None => {
-                println!("\n{label}: no CPU timeline (processor sharing runs every task at once)")
-            }
+            Some(chart) => writeln!(out, "\n{label}\n{chart}")?,
+            None => writeln!(
+                out,
+                "\n{label}: no CPU timeline (processor sharing runs every task at once)"
+            )?,
         }
     }
+    Ok(())
 }
 
-fn plot(args: PlotArgs) -> Result<ExitCode> {
-    let run_json = OutputFile::RunJson.name();
-    if !args.dir.join(run_json).exists() {
+fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+    let run_json = args.dir.join(OutputFile::RunJson.name());
+    let ours = match std::fs::read_to_string(&run_json) {
+        Ok(text) => FolderRecord::read(&text).is_some(),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Err(Invalid(format!(
+                "error: {} holds no complete run (no {}); run it with `corosim run` first",
+                args.dir.display(),
+                OutputFile::RunJson.name()
+            ))
+            .into());
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", run_json.display())),
+    };
+    if !ours {
         return Err(Invalid(format!(
-            "error: {} holds no complete run (no {run_json}); run it with `corosim run` first",
-            args.dir.display()
+            "error: {} is not a run.json that corosim wrote; `corosim plot` redraws a folder of `corosim run`",
+            run_json.display()
         ))
         .into());
     }
-    output::remove_drawings(&args.dir)?;
-    let written = output::draw_report(&args.dir)?;
-    println!(
+    let written = output::redraw(&args.dir)?;
+    stdout.line(format_args!(
         "{}: {} files drawn, report in {}",
         args.dir.display(),
         written.len(),
         args.dir.join(OutputFile::Report.name()).display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -379,7 +472,7 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn merge(args: MergeArgs) -> Result<ExitCode> {
+fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     let mut plans = Vec::new();
     for dir in &args.shards {
         let plan = Store::new(dir).plan()?.ok_or_else(|| {
@@ -404,10 +497,10 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(study.name()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let folder = Folder::inspect(&dir, args.force)?;
+    create_run_folder(&dir)?;
     let target = Store::new(&dir);
-    output::remove_outputs(&dir)?;
-    output::remove_drawings(&dir)?;
+    folder.clear(&dir)?;
     target.start(plan)?;
     let sources: Vec<Store> = args.shards.iter().map(|d| Store::new(d)).collect();
     let mut missing = 0;
@@ -440,11 +533,9 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
         trace: plan.trace,
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
-    let command_line: Vec<String> = std::env::args().collect();
-    output::write_outputs(&dir, &study, &result, &command_line, plan.trace)?;
-    output::draw_report(&dir)?;
+    output::write_outputs(&dir, &study, &result, &command_line(), plan.trace, true)?;
     if !args.quiet {
-        output::print_headline(&study, &result, &dir);
+        stdout.print(|w| output::print_headline(w, &study, &result, &dir))?;
     }
     Ok(ExitCode::SUCCESS)
 }

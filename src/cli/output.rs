@@ -1,5 +1,6 @@
 //! Writing a run folder: every file under a temporary name renamed when
-//! complete, the previous run's files removed first, `run.json` last.
+//! complete, `run.json` last among the data (`folder` removes the previous
+//! run's files first).
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -11,9 +12,13 @@ use corosim::batch::{self, BatchResult};
 use corosim::metrics::metric::Metric;
 use corosim::metrics::summary::Classes;
 use corosim::report::data::{RunData, RunFiles};
-use corosim::report::files::{BeforeRun, OutputFile, Written};
-use corosim::report::{csv_out, html, plots, run_json::RunInfo, series_csv, trace};
+use corosim::report::files::{OutputFile, RunFile, Written};
+use corosim::report::plots::{self, Chart};
+use corosim::report::run_json::{self, FolderRecord, RunInfo};
+use corosim::report::{csv_out, html, series_csv, trace};
 use corosim::scenario::Study;
+
+use super::folder::{self, Previous};
 
 /// Writes to a temporary name beside `path` and renames it into place once
 /// complete, so an interrupted run never leaves a file that looks finished.
@@ -41,33 +46,21 @@ pub fn write_atomically(
     result.with_context(|| format!("writing {}", path.display()))
 }
 
-/// Removes a previous run's outputs (not its cells), so that until this run
-/// writes `run.json` the folder never looks complete.
-pub fn remove_outputs(dir: &Path) -> Result<()> {
-    let removed = OutputFile::ALL
-        .into_iter()
-        .rev()
-        .filter(|f| f.before_run() == BeforeRun::Removed);
-    for file in removed {
-        let path = dir.join(file.name());
-        if path.exists() {
-            fs::remove_file(&path)
-                .with_context(|| format!("removing the previous {}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
 /// Writes every output of a complete run of `study` into `dir`, in the
-/// order of [`OutputFile::ALL`] (`run.json` last).
+/// order of [`OutputFile::ALL`]: the data, then `run.json` listing every
+/// file of the run, then (with `draw`) the charts and `report.html`. The
+/// charts are drawn in memory first, so that `run.json` names them before
+/// they exist: a run killed while it writes them leaves none unlisted.
 pub fn write_outputs(
     dir: &Path,
     study: &Study,
     result: &BatchResult,
     command_line: &[String],
     trace: bool,
+    draw: bool,
 ) -> Result<()> {
     let cells = &result.cells;
+    let mut info = RunInfo::new(study, result, command_line);
     for file in OutputFile::ALL {
         let wanted = match file.written() {
             Written::Always => true,
@@ -79,6 +72,7 @@ pub fn write_outputs(
             continue;
         }
         let path = dir.join(file.name());
+        info.files.push(file.name().into());
         match file {
             OutputFile::Summary => csv_file(&path, |w| csv_out::write_summary(w, study, cells)),
             OutputFile::Aggregate => csv_file(&path, |w| csv_out::write_aggregate(w, study, cells)),
@@ -95,18 +89,34 @@ pub fn write_outputs(
                 write_atomically(&path, |w| Ok(trace::write_trace(w, study, cells)?))
             }
             OutputFile::RunJson => {
-                let info = RunInfo::new(study, result, command_line);
-                write_atomically(&path, |w| {
-                    serde_json::to_writer_pretty(&mut *w, &info)?;
-                    writeln!(w)?;
-                    Ok(())
-                })
+                let drawing = if draw {
+                    Some(Drawing::new(dir, &run_json_text(&info)?))
+                } else {
+                    None
+                };
+                if let Some(Ok(drawing)) = &drawing {
+                    info.files.extend(drawing.names());
+                }
+                // The results stand whatever becomes of the drawing, which
+                // `corosim plot` can redo: run.json is written either way.
+                let text = run_json_text(&info)?;
+                write_atomically(&path, |w| Ok(w.write_all(text.as_bytes())?))?;
+                match drawing {
+                    Some(drawing) => drawing?.write(dir),
+                    None => Ok(()),
+                }
             }
-            // Drawn from the files above, by `draw_report`.
+            // Drawn with run.json, above.
             OutputFile::Report => Ok(()),
         }?;
     }
     Ok(())
+}
+
+fn run_json_text(info: &RunInfo) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(info)?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// Writes a CSV file atomically.
@@ -119,8 +129,12 @@ fn csv_file(
 
 /// Prints a few lines per point and policy: completions, mean and p99
 /// latency (with 95% intervals over replications), utilisation.
-pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
-    let mut out = io::stdout().lock();
+pub fn print_headline(
+    out: &mut dyn Write,
+    study: &Study,
+    result: &BatchResult,
+    dir: &Path,
+) -> io::Result<()> {
     let wall = result.wall.as_secs_f64();
     let fresh = result.cells.len() - result.resumed;
     let resumed = if result.resumed > 0 {
@@ -128,7 +142,7 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
     } else {
         String::new()
     };
-    let _ = writeln!(
+    writeln!(
         out,
         "{}: {} runs{resumed}, {} events in {:.2}s -> {}",
         study.name(),
@@ -136,17 +150,17 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
         result.events(),
         wall,
         dir.display()
-    );
+    )?;
     if fresh > 0 && wall > 0.0 {
         let share = fresh as f64 / result.cells.len() as f64;
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:.2} million events/s",
             result.events() as f64 * share / wall / 1e6
-        );
+        )?;
     }
     let sweep = !study.keys.is_empty();
-    let _ = writeln!(
+    writeln!(
         out,
         "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
         if sweep {
@@ -159,7 +173,7 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
         "mean latency (s)",
         "p99 latency (s)",
         "util"
-    );
+    )?;
     let rows = batch::aggregate(study, &result.cells);
     for row in rows.iter().filter(|r| r.class == Classes::All) {
         let show = |metric: Metric, digits: usize| match row.intervals[metric] {
@@ -169,7 +183,7 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
             },
             None => "-".into(),
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  {}{:<32} {:>10} {:>22} {:>22} {:>6}",
             if sweep {
@@ -183,8 +197,9 @@ pub fn print_headline(study: &Study, result: &BatchResult, dir: &Path) {
             show(Metric::LatencyP99S, 6),
             row.mean(Metric::CpuUtilization)
                 .map_or("-".into(), |mean| format!("{mean:.3}")),
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -195,57 +210,97 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// Draws the charts (SVG and PNG) and `report.html` of the complete run in
-/// `dir` from its files, as `corosim plot DIR` does. Returns the files written.
-pub fn draw_report(dir: &Path) -> Result<Vec<String>> {
-    let read = |file: OutputFile| {
-        let path = dir.join(file.name());
-        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
-    };
-    let texts: Vec<String> = RunFiles::FILES
-        .into_iter()
-        .map(read)
-        .collect::<Result<_>>()?;
-    let data = RunData::parse(&RunFiles {
-        run_json: &texts[0],
-        aggregate: &texts[1],
-        timeseries: &texts[2],
-        latency_cdf: &texts[3],
-        gantt: &texts[4],
-    })
-    .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-    let charts = plots::draw_all(&data).context("drawing the charts")?;
-    let mut written = Vec::new();
-    for chart in &charts {
-        let svg = format!("{}.svg", chart.name);
-        write_atomically(&dir.join(&svg), |w| Ok(w.write_all(chart.svg.as_bytes())?))?;
-        let png = format!("{}.png", chart.name);
-        write_atomically(&dir.join(&png), |w| Ok(w.write_all(&chart.png)?))?;
-        written.extend([svg, png]);
-    }
-    let paired = read(OutputFile::Paired).ok();
-    let page = html::render(&data, &charts, paired.as_deref());
-    let report = OutputFile::Report.name();
-    write_atomically(&dir.join(report), |w| Ok(w.write_all(page.as_bytes())?))?;
-    written.push(report.into());
-    Ok(written)
+/// The charts (SVG and PNG) and `report.html` of a complete run, drawn in
+/// memory from its files.
+pub struct Drawing {
+    charts: Vec<Chart>,
+    page: String,
 }
 
-/// Removes the charts and report of an earlier drawing (their names depend
-/// on the run: one Gantt chart per policy).
-pub fn remove_drawings(dir: &Path) -> Result<()> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let drawing = OutputFile::ALL
-            .iter()
-            .any(|f| f.before_run() == BeforeRun::RemovedWithTheCharts && f.name() == name);
-        if name.ends_with(".svg") || name.ends_with(".png") || drawing {
-            fs::remove_file(entry.path())
-                .with_context(|| format!("removing {}", entry.path().display()))?;
-        }
+impl Drawing {
+    /// Draws the run in `dir` whose `run.json` reads `run_json` (given, as
+    /// a run draws before it writes it), as `corosim plot DIR` does.
+    pub fn new(dir: &Path, run_json: &str) -> Result<Drawing> {
+        let read = |file: OutputFile| {
+            let path = dir.join(file.name());
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+        };
+        let texts: Vec<String> = RunFiles::FILES
+            .into_iter()
+            .map(|file| match file {
+                OutputFile::RunJson => Ok(run_json.to_string()),
+                _ => read(file),
+            })
+            .collect::<Result<_>>()?;
+        let data = RunData::parse(&RunFiles {
+            run_json: &texts[0],
+            aggregate: &texts[1],
+            timeseries: &texts[2],
+            latency_cdf: &texts[3],
+            gantt: &texts[4],
+        })
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let charts = plots::draw_all(&data).context("drawing the charts")?;
+        let paired = read(OutputFile::Paired).ok();
+        let page = html::render(&data, &charts, paired.as_deref());
+        Ok(Drawing { charts, page })
     }
-    Ok(())
+
+    /// The files it becomes, in the order they are written.
+    pub fn names(&self) -> Vec<String> {
+        let charts = self
+            .charts
+            .iter()
+            .flat_map(|c| [format!("{}.svg", c.name), format!("{}.png", c.name)]);
+        charts
+            .chain([OutputFile::Report.name().to_string()])
+            .collect()
+    }
+
+    /// Writes its files into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        for chart in &self.charts {
+            let svg = dir.join(format!("{}.svg", chart.name));
+            write_atomically(&svg, |w| Ok(w.write_all(chart.svg.as_bytes())?))?;
+            let png = dir.join(format!("{}.png", chart.name));
+            write_atomically(&png, |w| Ok(w.write_all(&chart.png)?))?;
+        }
+        let report = dir.join(OutputFile::Report.name());
+        write_atomically(&report, |w| Ok(w.write_all(self.page.as_bytes())?))
+    }
+}
+
+/// Redraws the charts and `report.html` of the complete run in `dir`, as
+/// `corosim plot DIR` does: the previous drawings go (those its `run.json`
+/// lists, and `report.html`; never a picture of the user's), `run.json`
+/// lists the new ones, then they are written. Returns their names.
+pub fn redraw(dir: &Path) -> Result<Vec<String>> {
+    let path = dir.join(OutputFile::RunJson.name());
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let record = FolderRecord::read(&text)
+        .with_context(|| format!("{} is not a run.json that corosim wrote", path.display()))?;
+    let drawing = Drawing::new(dir, &text)?;
+    let previous = Previous {
+        listed: record.files.clone(),
+    };
+    folder::remove_files(dir, &previous.drawings())?;
+    let is_drawing = |name: &String| RunFile::from_name(name).is_some_and(RunFile::is_drawing);
+    let data: Vec<String> = match &record.files {
+        Some(files) => files.iter().filter(|n| !is_drawing(n)).cloned().collect(),
+        // Written before run.json listed its files: the data of the table
+        // that is there.
+        None => OutputFile::ALL
+            .into_iter()
+            .filter(|f| f.written() != Written::WhenDrawn && dir.join(f.name()).is_file())
+            .map(|f| f.name().to_string())
+            .collect(),
+    };
+    let files: Vec<String> = data.into_iter().chain(drawing.names()).collect();
+    if record.files.as_ref() != Some(&files) {
+        let text = run_json::with_files(&text, &files)
+            .with_context(|| format!("reading {}", path.display()))?;
+        write_atomically(&path, |w| Ok(w.write_all(text.as_bytes())?))?;
+    }
+    drawing.write(dir)?;
+    Ok(drawing.names())
 }

@@ -15,7 +15,9 @@ use corosim::scenario::{Override, ScenarioError, Study};
 pub struct Plan {
     /// The version that ran them.
     pub corosim_version: String,
-    /// The scenario file.
+    /// The scenario file, as the OS names it: the study reads trace files
+    /// relative to it, so a name that is not UTF-8 is kept exactly.
+    #[serde(with = "os_path")]
     pub scenario_file: PathBuf,
     /// Its text.
     pub scenario_text: String,
@@ -49,6 +51,50 @@ impl Plan {
     }
 }
 
+/// A path in JSON: a string when it is UTF-8, as nearly every path is;
+/// otherwise (Unix) its bytes, `{"unix_bytes": [...]}`, which `serde`'s own
+/// `PathBuf` refuses to write. Elsewhere such a path is kept lossily.
+mod os_path {
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        #[cfg(unix)]
+        Bytes {
+            unix_bytes: Vec<u8>,
+        },
+    }
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        match path.to_str() {
+            Some(text) => Repr::Text(text.to_string()).serialize(s),
+            #[cfg(unix)]
+            None => {
+                use std::os::unix::ffi::OsStrExt;
+                let unix_bytes = path.as_os_str().as_bytes().to_vec();
+                Repr::Bytes { unix_bytes }.serialize(s)
+            }
+            #[cfg(not(unix))]
+            None => Repr::Text(path.to_string_lossy().into_owned()).serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        Ok(match Repr::deserialize(d)? {
+            Repr::Text(text) => PathBuf::from(text),
+            #[cfg(unix)]
+            Repr::Bytes { unix_bytes } => {
+                use std::os::unix::ffi::OsStringExt;
+                PathBuf::from(std::ffi::OsString::from_vec(unix_bytes))
+            }
+        })
+    }
+}
+
 /// What a run folder held when a run started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartedFrom {
@@ -58,6 +104,17 @@ pub enum StartedFrom {
     SamePlan,
     /// Cells of another run (the scenario or options changed): discarded.
     OtherPlan,
+}
+
+/// What a run folder's `cells/` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cells {
+    /// There is none, or an empty folder.
+    None,
+    /// corosim's: it holds the plan.json of a run (of any version).
+    Ours,
+    /// Anything else of that name.
+    Foreign,
 }
 
 /// The cells folder of a run folder.
@@ -84,6 +141,24 @@ impl Store {
         ))
     }
 
+    /// Whether the folder is corosim's, without reading the plan as this
+    /// version would: a plan of another version is still a plan of ours.
+    pub fn inspect(&self) -> Cells {
+        match fs::symlink_metadata(&self.dir) {
+            Err(_) => return Cells::None,
+            Ok(meta) if !meta.is_dir() => return Cells::Foreign,
+            Ok(_) => {}
+        }
+        let plan = fs::read_to_string(self.plan_path())
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+        if plan.is_some_and(|p| p.get("corosim_version").is_some_and(|v| v.is_string())) {
+            return Cells::Ours;
+        }
+        let empty = fs::read_dir(&self.dir).is_ok_and(|mut entries| entries.next().is_none());
+        if empty { Cells::None } else { Cells::Foreign }
+    }
+
     /// The plan the folder's cells belong to, if any.
     pub fn plan(&self) -> Result<Option<Plan>> {
         let path = self.plan_path();
@@ -102,18 +177,19 @@ impl Store {
     pub fn start(&self, plan: &Plan) -> Result<StartedFrom> {
         let mut started = StartedFrom::Empty;
         if self.dir.exists() {
-            if self.plan()?.as_ref() == Some(plan) {
+            // A plan this version cannot read is another run's.
+            if self.plan().ok().flatten().as_ref() == Some(plan) {
                 started = StartedFrom::SamePlan;
             } else {
-                fs::remove_dir_all(&self.dir)
-                    .with_context(|| format!("removing {}", self.dir.display()))?;
+                self.clear()?;
                 started = StartedFrom::OtherPlan;
             }
         }
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         if !self.plan_path().exists() {
-            let text = serde_json::to_string_pretty(plan)?;
+            let text = serde_json::to_string_pretty(plan)
+                .with_context(|| format!("writing {}", self.plan_path().display()))?;
             super::output::write_atomically(&self.plan_path(), |w| {
                 Ok(w.write_all(text.as_bytes())?)
             })?;
@@ -121,12 +197,28 @@ impl Store {
         Ok(started)
     }
 
-    /// Discards every cell.
+    /// Discards every cell and the plan: the files the store wrote, no
+    /// other (the folder goes only if nothing else is left in it).
     pub fn clear(&self) -> Result<()> {
-        if self.dir.exists() {
-            fs::remove_dir_all(&self.dir)
-                .with_context(|| format!("removing {}", self.dir.display()))?;
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Ok(());
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("reading {}", self.dir.display()))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let name = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".partial"))
+                .unwrap_or(&name);
+            let ours = name == "plan.json" || is_cell_file(name);
+            if ours && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                fs::remove_file(entry.path())
+                    .with_context(|| format!("removing {}", entry.path().display()))?;
+            }
         }
+        // Left in place if it holds anything else.
+        let _ = fs::remove_dir(&self.dir);
         Ok(())
     }
 
@@ -135,6 +227,20 @@ impl Store {
         let path = self.cell_path(key);
         path.exists().then_some(path)
     }
+}
+
+/// Whether `name` is the name the store gives a cell:
+/// `p<point>-c<policy>-r<replication>.json`.
+fn is_cell_file(name: &str) -> bool {
+    let Some(key) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let parts: Vec<&str> = key.split('-').collect();
+    let numbered = |part: &str, tag: char| {
+        part.strip_prefix(tag)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    matches!(parts[..], [p, c, r] if numbered(p, 'p') && numbered(c, 'c') && numbered(r, 'r'))
 }
 
 use std::io::Write;
@@ -153,5 +259,51 @@ impl CellStore for Store {
             Ok(())
         })
         .map_err(|e| format!("{e:#}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_files_are_named_by_their_key() {
+        for name in ["p0-c0-r0.json", "p12-c3-r456.json"] {
+            assert!(is_cell_file(name), "{name}");
+        }
+        for name in [
+            "plan.json",
+            "p-c0-r0.json",
+            "p0-c0.json",
+            "p0-c0-r0.json.bak",
+            "notes.json",
+            "p0-x0-r0.json",
+        ] {
+            assert!(!is_cell_file(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn clearing_removes_only_what_the_store_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let cells = dir.path().join("cells");
+        fs::create_dir(&cells).unwrap();
+        for name in [
+            "plan.json",
+            "p0-c0-r0.json",
+            ".p0-c1-r0.json.partial",
+            "mine.txt",
+        ] {
+            fs::write(cells.join(name), "x").unwrap();
+        }
+        Store::new(dir.path()).clear().unwrap();
+        let left: Vec<_> = fs::read_dir(&cells)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["mine.txt"]);
+        fs::remove_file(cells.join("mine.txt")).unwrap();
+        Store::new(dir.path()).clear().unwrap();
+        assert!(!cells.exists());
     }
 }

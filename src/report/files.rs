@@ -1,7 +1,9 @@
 //! The files of a run folder, listed once: each file's name, when a run
 //! writes it and whether corosim reads it back. The CLI writes them, clears
 //! them before a run and redraws the report from them (`corosim plot`)
-//! through this list.
+//! through this list. A run removes no file of a folder but these and the
+//! charts its previous run listed in `run.json` ([`RunFile`]): the folder
+//! may be the user's, holding pictures of their own.
 
 /// When a run writes a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,20 +31,11 @@ pub enum ReadBack {
     ByPlotIfPresent,
 }
 
-/// What a run does with the previous run's copy of a file before it starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BeforeRun {
-    /// Removes it.
-    Removed,
-    /// Removes it with the charts, as `corosim plot` does before it redraws
-    /// them.
-    RemovedWithTheCharts,
-    /// Leaves it until the run overwrites it, if it does.
-    Kept,
-}
-
 /// A file of a run folder. Besides these, the folder holds the CLI's
-/// `cells/` and the charts (`*.svg`, `*.png`, named after the run's charts).
+/// `cells/` and the charts (`<chart>.svg`, `<chart>.png`, see [`RunFile`]).
+/// A run removes every one of them left by the previous run before it
+/// writes, so none outlives the run that wrote it (a `trace.json` of a
+/// `--trace` run does not stay beside a later run's results).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OutputFile {
     /// `summary.csv`: per point x policy x replication x class.
@@ -129,24 +122,44 @@ impl OutputFile {
             }
         }
     }
+}
 
-    /// What a run does with the previous run's copy before it starts. Today
-    /// it removes the summaries, `tasks.csv` and `run.json`, so that the
-    /// folder does not look complete until `run.json` is written again and a
-    /// `tasks.csv` the new run does not write is gone; it keeps the others
-    /// until it overwrites them.
-    pub const fn before_run(self) -> BeforeRun {
+/// A file a run may write in its folder, known by its name: one of the
+/// table, or a chart. It is what a run may remove there before it writes,
+/// and what `run.json`'s list of files may name; any other name in that
+/// list (a path, a hidden file, a picture of another kind) is not corosim's
+/// and is left alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunFile {
+    /// A file of the table.
+    Table(OutputFile),
+    /// A chart: `<stem>.svg` or `<stem>.png`, the stem of lowercase ASCII
+    /// letters, digits and `_`, as every chart is named (`gantt_0`).
+    Chart,
+}
+
+impl RunFile {
+    /// The run file called `name`, if a run may write one so called.
+    pub fn from_name(name: &str) -> Option<RunFile> {
+        if let Some(file) = OutputFile::ALL.into_iter().find(|f| f.name() == name) {
+            return Some(RunFile::Table(file));
+        }
+        let stem = name
+            .strip_suffix(".svg")
+            .or_else(|| name.strip_suffix(".png"))?;
+        let chart_stem = !stem.is_empty()
+            && stem
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        chart_stem.then_some(RunFile::Chart)
+    }
+
+    /// Whether it is drawn from the data (a chart or `report.html`), so
+    /// that `corosim plot` removes and redraws it.
+    pub fn is_drawing(self) -> bool {
         match self {
-            OutputFile::Summary
-            | OutputFile::Aggregate
-            | OutputFile::Paired
-            | OutputFile::Tasks
-            | OutputFile::RunJson => BeforeRun::Removed,
-            OutputFile::Timeseries
-            | OutputFile::LatencyCdf
-            | OutputFile::Gantt
-            | OutputFile::Trace => BeforeRun::Kept,
-            OutputFile::Report => BeforeRun::RemovedWithTheCharts,
+            RunFile::Chart => true,
+            RunFile::Table(file) => file.written() == Written::WhenDrawn,
         }
     }
 }
@@ -170,6 +183,34 @@ mod tests {
             .filter(|f| f.written() != Written::WhenDrawn)
             .collect();
         assert_eq!(data.last(), Some(&OutputFile::RunJson));
+    }
+
+    #[test]
+    fn run_files_are_the_table_and_chart_names_only() {
+        for file in OutputFile::ALL {
+            assert_eq!(RunFile::from_name(file.name()), Some(RunFile::Table(file)));
+        }
+        for chart in ["gantt_0.svg", "gantt_12.png", "latency_cdf.svg"] {
+            assert_eq!(RunFile::from_name(chart), Some(RunFile::Chart), "{chart}");
+        }
+        for other in [
+            "../summary.csv",
+            "sub/gantt_0.svg",
+            "/etc/passwd",
+            ".gantt_0.svg",
+            ".svg",
+            "Holiday.png",
+            "holiday photo.png",
+            "notes.txt",
+            "summary.csv.bak",
+            "cells",
+            "",
+        ] {
+            assert_eq!(RunFile::from_name(other), None, "{other}");
+        }
+        assert!(RunFile::Chart.is_drawing());
+        assert!(RunFile::Table(OutputFile::Report).is_drawing());
+        assert!(!RunFile::Table(OutputFile::RunJson).is_drawing());
     }
 
     #[test]

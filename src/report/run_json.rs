@@ -1,8 +1,13 @@
 //! `run.json`: what was run and how fast: the resolved scenario, seed,
-//! version, command line, wall time and events per second. Written last, it
-//! marks a run folder as complete.
+//! version, command line, wall time and events per second, and the files
+//! the run wrote. Written last, it marks a run folder as complete, and its
+//! list of files tells the next run exactly what it may remove.
 
-use serde::Serialize;
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::batch::BatchResult;
 use crate::scenario::Study;
@@ -50,6 +55,10 @@ pub struct RunInfo<'a> {
     pub tasks_per_second: f64,
     /// Whether `tasks.csv` was written.
     pub tasks_csv: bool,
+    /// Every file the run wrote in its folder, this one, the charts and
+    /// `report.html` included (not `cells/`): what the next run in the folder
+    /// removes. Set by the writer; [`RunInfo::new`] leaves it empty.
+    pub files: Vec<String>,
     /// The scenario as run, defaults filled in, as TOML.
     pub resolved_scenario: String,
 }
@@ -104,7 +113,111 @@ impl<'a> RunInfo<'a> {
             tasks: result.tasks(),
             tasks_per_second: per_second(result.tasks()),
             tasks_csv: result.has_tasks,
+            files: Vec::new(),
             resolved_scenario: base.resolved_toml(),
+        }
+    }
+}
+
+/// What a `run.json` of any corosim version says about its folder: that
+/// corosim wrote it, and which files the run wrote there (`None` from the
+/// versions before the list).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct FolderRecord {
+    /// The version that wrote it; a `run.json` without it is not corosim's.
+    pub corosim_version: String,
+    /// The files the run wrote, as listed.
+    #[serde(default)]
+    pub files: Option<Vec<String>>,
+}
+
+impl FolderRecord {
+    /// The record in `text`, or `None` if it is not a `run.json` corosim wrote.
+    pub fn read(text: &str) -> Option<FolderRecord> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+/// `run.json`'s text, `text`, with its list of files replaced by `files`
+/// (added if an older version wrote it without), every other field kept
+/// as it is and where it is, as `corosim plot` records the charts it drew.
+pub fn with_files(text: &str, files: &[String]) -> Result<String, serde_json::Error> {
+    let Fields(mut fields) = serde_json::from_str(text)?;
+    let list = serde_json::to_value(files)?;
+    match fields.iter_mut().find(|(key, _)| key == "files") {
+        Some((_, value)) => *value = list,
+        None => fields.push(("files".into(), list)),
+    }
+    let mut out = serde_json::to_string_pretty(&Fields(fields))?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// A JSON object's fields in their order: `serde_json::Map` sorts them.
+struct Fields(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct InOrder;
+        impl<'de> Visitor<'de> for InOrder {
+            type Value = Fields;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(field) = map.next_entry()? {
+                    fields.push(field);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        d.deserialize_map(InOrder)
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_files_replaces_only_the_list_and_keeps_the_order() {
+        let text = "{\n  \"corosim_version\": \"0.1.0\",\n  \"zeta\": 1,\n  \"files\": [\n    \"a.csv\"\n  ],\n  \"alpha\": \"x\\ny\"\n}\n";
+        let files = vec!["b.csv".to_string(), "run.json".into()];
+        let edited = with_files(text, &files).unwrap();
+        assert_eq!(
+            edited,
+            text.replace("\"a.csv\"", "\"b.csv\",\n    \"run.json\"")
+        );
+        let record = FolderRecord::read(&edited).unwrap();
+        assert_eq!(record.files, Some(files));
+    }
+
+    #[test]
+    fn a_run_json_without_a_list_gets_one_at_the_end() {
+        let old = "{\"corosim_version\":\"0.0.9\",\"seed\":3}";
+        assert_eq!(FolderRecord::read(old).unwrap().files, None);
+        let edited = with_files(old, &["run.json".to_string()]).unwrap();
+        assert_eq!(
+            edited,
+            "{\n  \"corosim_version\": \"0.0.9\",\n  \"seed\": 3,\n  \"files\": [\n    \"run.json\"\n  ]\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_json_file_that_corosim_did_not_write_is_no_record() {
+        for text in ["{\"name\": \"my own run.json\"}", "[1, 2]", "not json", ""] {
+            assert_eq!(FolderRecord::read(text), None, "{text}");
         }
     }
 }

@@ -10,6 +10,7 @@ mod layering;
 mod plots;
 mod references;
 mod report_html;
+mod robustness;
 mod support;
 mod theory;
 mod trace;
