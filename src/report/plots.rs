@@ -28,8 +28,6 @@ mod time_series;
 
 use std::fmt::Display;
 
-use image::ImageEncoder;
-use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -148,6 +146,25 @@ trait Figure {
 
 type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// 8-bit RGB `rgb` (`width` x `height`) as PNG bytes: deflate's default
+/// level with the `Up` filter on every row, not adaptive (files half the size
+/// of the fastest setting's, still a few ms a chart). These are the settings
+/// `image` 0.24's `PngEncoder` passed to this same `png` crate, so the bytes
+/// are the ones it wrote.
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Default);
+    encoder.set_filter(png::FilterType::Up);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::NonAdaptive);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
 fn render(name: &str, fig: &impl Figure) -> Result<Chart, PlotError> {
     let (width, height) = fig.size();
     let failed = |e: &dyn Display| PlotError::Draw {
@@ -167,15 +184,10 @@ fn render(name: &str, fig: &impl Figure) -> Result<Chart, PlotError> {
         fig.draw(&root).map_err(|e| failed(&e))?;
         root.present().map_err(|e| failed(&e))?;
     }
-    let mut png = Vec::new();
-    // Deflate's default level with the `Up` filter: files half the size of
-    // the fastest setting's, still a few ms a chart.
-    PngEncoder::new_with_quality(&mut png, CompressionType::Default, FilterType::Up)
-        .write_image(&rgb, width, height, image::ColorType::Rgb8)
-        .map_err(|e| PlotError::Encode {
-            chart: name.to_string(),
-            message: e.to_string(),
-        })?;
+    let png = encode_png(&rgb, width, height).map_err(|e| PlotError::Encode {
+        chart: name.to_string(),
+        message: e.to_string(),
+    })?;
     Ok(Chart {
         name: name.to_string(),
         title: fig.title().to_string(),

@@ -13,4 +13,5 @@ mod report_html;
 mod robustness;
 mod support;
 mod theory;
+mod toolchain;
 mod trace;

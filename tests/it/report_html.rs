@@ -2,8 +2,10 @@
 //! headless Chromium, must load every image, log nothing to the console, and
 //! render (a screenshot is taken into the test's folder).
 //!
-//! Without Chromium the test says so and passes; `.ci/run` installs Debian's
-//! `chromium`. `CHROMIUM=/path/to/chrome` picks another browser binary;
+//! Without a browser (`chromium`, `chromium-browser` or `google-chrome`) the
+//! test says so and passes, unless `COROSIM_REQUIRE_BROWSER=1`, which `.ci/run`
+//! sets after installing Debian's `chromium`: there it fails instead.
+//! `CHROMIUM=/path/to/chrome` picks another browser binary;
 //! `COROSIM_REPORT_DIR=dir` keeps the report and its screenshot in `dir`
 //! instead of a temporary folder, to look at them.
 
@@ -64,18 +66,34 @@ fn report() -> (String, usize) {
     (html::render(&data, &charts, Some(&paired)), charts.len())
 }
 
-/// Debian's Chromium, or the browser `CHROMIUM` names.
+/// The browsers looked for, in this order, on `PATH` (and in `/usr/bin`):
+/// Debian's and Ubuntu's Chromium, then Google Chrome.
+const BROWSERS: [&str; 4] = [
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+];
+
+/// The browser `CHROMIUM` names, or the first of `BROWSERS` found.
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("CHROMIUM") {
         return Some(PathBuf::from(path));
     }
-    let debian = PathBuf::from("/usr/bin/chromium");
-    if debian.is_file() {
-        return Some(debian);
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join("chromium"))
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .collect();
+    BROWSERS
+        .iter()
+        .flat_map(|name| dirs.iter().map(move |dir| dir.join(name)))
         .find(|p| p.is_file())
+}
+
+/// Whether a missing browser fails the test (`COROSIM_REQUIRE_BROWSER` set
+/// to anything but empty or `0`; `.ci/run` sets it) instead of skipping it.
+fn browser_required() -> bool {
+    std::env::var_os("COROSIM_REQUIRE_BROWSER").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// What one headless Chromium invocation printed.
@@ -158,8 +176,16 @@ fn report_loads_every_image_in_chromium_without_console_errors() {
     assert_eq!(page.matches("<img ").count(), charts);
 
     let Some(chromium) = chromium() else {
+        assert!(
+            !browser_required(),
+            "COROSIM_REQUIRE_BROWSER is set and no browser was found (looked for {} on PATH \
+             and in /usr/bin; CHROMIUM=/path/to/chrome names another)",
+            BROWSERS.join(", ")
+        );
         eprintln!(
-            "chromium not found: install Debian's chromium (.ci/run does) to run the browser test"
+            "no browser found ({}): install Debian's chromium (.ci/run does) to run the \
+             browser test; COROSIM_REQUIRE_BROWSER=1 makes this a failure",
+            BROWSERS.join(", ")
         );
         return;
     };

@@ -2,9 +2,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Output;
-
-use assert_cmd::Command;
+use std::process::{Command, Output};
 
 use corosim::batch::{self, BatchOptions, BatchResult, TaskRows};
 use corosim::policy::POLICIES;
@@ -83,8 +81,7 @@ pub fn mean_ci99(xs: &[f64]) -> (f64, f64) {
 
 /// Runs `corosim args...` in `dir`.
 pub fn corosim(dir: &Path, args: &[&str]) -> Output {
-    Command::cargo_bin("corosim")
-        .expect("the corosim binary is built")
+    Command::new(env!("CARGO_BIN_EXE_corosim"))
         .current_dir(dir)
         .args(args)
         .output()
