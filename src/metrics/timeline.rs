@@ -142,6 +142,11 @@ impl Series {
         self.last = self.last.max(now);
     }
 
+    /// Bytes of the windows so far.
+    pub fn kept_bytes(&self) -> u64 {
+        (self.windows.len() * size_of::<TimeWindow>()) as u64
+    }
+
     /// The state at the end of an instant.
     pub fn instant(&mut self, now: SimTime, ready: usize, idle: u32) {
         let busy = self.cpus.saturating_sub(idle);
@@ -262,6 +267,14 @@ impl Capture {
         if self.open() && self.timeline.ready.last().is_none_or(|(_, r)| *r != ready) {
             self.timeline.ready.push((at, ready));
         }
+    }
+
+    /// Bytes of what is captured so far.
+    pub fn kept_bytes(&self) -> u64 {
+        let t = &self.timeline;
+        (t.segments.len() * size_of::<Segment>()
+            + (t.preemptions.len() + t.wakes.len()) * size_of::<Mark>()
+            + t.ready.len() * size_of::<(SimTime, u32)>()) as u64
     }
 
     /// The captured timeline.

@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 use super::schema::{RawScenario, RawTask};
 use super::{Scenario, ScenarioError, nice_weight};
 use crate::dist::Dist;
-use crate::model::{Arrival, ClassSpec, DeviceSpec, SimConfig};
+use crate::model::{Arrival, ClassSpec, DeviceSpec, Limits, SimConfig};
 use crate::task::program::Step;
 use crate::time::{SimDuration, SimTime};
 
@@ -118,10 +118,13 @@ impl<'a> Validator<'a> {
                 context_switch: raw.machine.context_switch.unwrap_or(SimDuration::ZERO),
                 horizon: SimTime(horizon.as_nanos()),
                 warmup: SimTime(warmup.as_nanos()),
-                max_time: raw
-                    .max_time
-                    .as_ref()
-                    .map(|m| SimTime(m.get_ref().as_nanos())),
+                limits: Limits {
+                    max_time: raw
+                        .max_time
+                        .as_ref()
+                        .map(|m| SimTime(m.get_ref().as_nanos())),
+                    ..Limits::DEFAULT
+                },
                 seed: 0,
                 classes,
                 devices,
