@@ -12,7 +12,8 @@
 //! - `dispatch`: queue mode, the policy's decisions carried out on the CPUs;
 //! - `fluid`: processor sharing, as an exact fluid model;
 //! - `queue` (events), `arrivals`, `resources` (devices and locks), `recorder`;
-//! - `limits`: the run's limits, checked where a counter crosses a threshold.
+//! - `limits`: the run's limits, checked where a counter crosses a threshold;
+//! - `deadlock`: finding tasks that wait on each other forever.
 //!
 //! What differs between queue and fluid mode is a `Mode` passed to the code
 //! that needs it, and what a task's steps need besides the engine (the CPU it
@@ -33,6 +34,7 @@
 
 mod arrivals;
 mod cpu;
+mod deadlock;
 mod dispatch;
 mod execute;
 mod fluid;
@@ -52,6 +54,7 @@ use crate::time::SimTime;
 
 use arrivals::Arrivals;
 use cpu::Cpu;
+pub use deadlock::{Deadlock, Waiter, WaitsFor};
 use dispatch::Queued;
 use execute::StepContext;
 use fluid::Fluid;
@@ -112,6 +115,9 @@ pub struct RunStats {
     /// measured is incomplete.
     #[serde(default)]
     pub limit: Option<LimitReached>,
+    /// Tasks left waiting on each other forever, if any were.
+    #[serde(default)]
+    pub deadlock: Option<Deadlock>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -242,7 +248,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     }
 
     /// Runs until no event is left or a limit is reached, then ends the run:
-    /// CPUs are settled, unfinished tasks reported.
+    /// CPUs are settled, a deadlock is looked for, unfinished tasks reported.
     fn run(&mut self, mode: &mut Mode) -> Result<(), SimError> {
         match self.event_loop(mode) {
             Ok(()) => {}
@@ -254,6 +260,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             if !self.cpus[cpu].is_idle() {
                 self.settle(cpu);
             }
+        }
+        if self.live > 0 {
+            self.stats.deadlock = self.find_deadlock();
         }
         self.report_unfinished();
         Ok(())

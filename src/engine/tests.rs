@@ -486,6 +486,8 @@ fn max_tasks_counts_spawned_tasks() {
     let reached = stats.limit.expect("the limit is reached");
     assert_eq!((reached.limit, reached.tasks), (Limit::MaxTasks, 6));
     assert_eq!(trace.tasks.len(), 6);
+    // A parent waiting for children that can still run is no deadlock.
+    assert_eq!(stats.deadlock, None);
 }
 
 /// `max_events` lets exactly that many events run, across the thresholds
@@ -520,4 +522,79 @@ fn max_memory_stops_a_burst() {
     assert_eq!(reached.limit, Limit::MaxMemory);
     assert!(reached.memory.0 > 1 << 20, "{reached:?}");
     assert!(reached.live_tasks < 100_000, "{reached:?}");
+}
+
+/// A cycle of lock waits is found, from the task that arrived first, at the
+/// instant it closed; tasks waiting behind it are counted.
+#[test]
+fn a_lock_cycle_is_a_deadlock() {
+    let (a, b) = (LockId(0), LockId(1));
+    let w = World::new()
+        .cpus(2)
+        .locks(2)
+        .class(
+            at_zero("x", 1),
+            vec![
+                Step::Lock(a),
+                Step::Compute(ms(2)),
+                Step::Lock(b),
+                Step::Unlock(b),
+                Step::Unlock(a),
+            ],
+        )
+        .class(
+            at("y", &[1]),
+            vec![
+                Step::Lock(b),
+                Step::Compute(ms(3)),
+                Step::Lock(a),
+                Step::Unlock(a),
+                Step::Unlock(b),
+            ],
+        )
+        .class(at("z", &[5]), vec![Step::Lock(b), Step::Unlock(b)]);
+    let (trace, stats) = w.trace_stats(fifo(), Queues::Global);
+    assert_eq!(stats.limit, None);
+    let deadlock = stats.deadlock.expect("a deadlock");
+    // x waits for b from 2ms, y for a from 4ms: the cycle closes at 4ms.
+    assert_eq!(deadlock.at, SimTime(4 * MS));
+    assert_eq!(deadlock.tasks(), vec!["x#0", "y#0"]);
+    assert_eq!(deadlock.cycle[0].holds, vec![0]);
+    assert_eq!(deadlock.cycle[0].waits, WaitsFor::Lock(1));
+    assert_eq!(deadlock.waiting, 3);
+    assert_eq!(
+        deadlock.describe(&["A".into(), "B".into()]),
+        "x#0 holds A, waits for B held by y#0, which waits for A held by x#0; 1 more tasks wait behind them"
+    );
+    assert!(trace.tasks.iter().all(|t| t.finish.is_none()));
+}
+
+/// A parent holding a lock while joining children that want it: a cycle
+/// through the join, found under processor sharing as under a queue.
+#[test]
+fn a_join_on_children_that_want_the_parents_lock_is_a_deadlock() {
+    let l = LockId(0);
+    let w = World::new()
+        .locks(1)
+        .class(
+            at_zero("parent", 1),
+            vec![
+                Step::Lock(l),
+                Step::Spawn {
+                    class: ClassId(1),
+                    count: 2,
+                },
+                Step::Join,
+                Step::Unlock(l),
+            ],
+        )
+        .class(spawned("child"), vec![Step::Lock(l), Step::Unlock(l)]);
+    let ps = PolicyConfig::Ps(crate::policy::processor_sharing::Config {});
+    for policy in [fifo(), ps] {
+        let (_, stats) = w.trace_stats(policy, Queues::Global);
+        let deadlock = stats.deadlock.expect("a deadlock");
+        assert_eq!(deadlock.tasks(), vec!["parent#0", "child#0"]);
+        assert_eq!(deadlock.cycle[0].waits, WaitsFor::Join { children: 2 });
+        assert_eq!(deadlock.waiting, 3);
+    }
 }
