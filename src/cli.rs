@@ -1,6 +1,7 @@
 //! Command-line interface: clap arguments in, files and exit codes out. The
 //! only place that touches the file system or the process.
 
+mod limits;
 mod output;
 mod store;
 
@@ -94,6 +95,8 @@ struct RunArgs {
     /// Print nothing but errors (no progress bar).
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    limits: limits::LimitArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -265,7 +268,10 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
     if args.jobs == Some(0) {
         return Err(Invalid("error: --jobs must be at least 1".into()).into());
     }
-    let loaded = load_all(&args.scenario, task_rows, args.trace)?;
+    let mut scenario_args = args.scenario;
+    scenario_args.sets.extend(args.limits.sets());
+    let loaded = load_all(&scenario_args, task_rows, args.trace)?;
+    let mut failed = false;
     let command_line: Vec<String> = std::env::args().collect();
     let options = BatchOptions {
         jobs: args.jobs,
@@ -301,6 +307,7 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
             .with_context(|| format!("running {}", study.base.file.display()))?;
         bar.finish_and_clear();
         if let Some(shard) = args.shard {
+            failed |= limits::report_diagnostics(study, &result, args.quiet);
             if !args.quiet {
                 println!(
                     "{}: shard {}/{}: {} runs in {} ({} resumed); combine the shards with `corosim merge`",
@@ -320,12 +327,20 @@ fn run_scenarios(args: RunArgs) -> Result<ExitCode> {
         }
         if !args.quiet {
             output::print_headline(study, &result, &dir);
+            for line in batch::headline_notes(study, &result) {
+                println!("  {line}");
+            }
         }
         if args.gantt {
             print_gantts(study, &result.cells);
         }
+        failed |= limits::report_diagnostics(study, &result, args.quiet);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The text Gantt chart of each policy's captured first run.
@@ -445,6 +460,13 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
     output::draw_report(&dir)?;
     if !args.quiet {
         output::print_headline(&study, &result, &dir);
+        for line in batch::headline_notes(&study, &result) {
+            println!("  {line}");
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if limits::report_diagnostics(&study, &result, args.quiet) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

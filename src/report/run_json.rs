@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::batch::BatchResult;
+use crate::batch::{BatchResult, Diagnostic};
 use crate::scenario::Study;
 
 /// The contents of `run.json`.
@@ -52,6 +52,12 @@ pub struct RunInfo<'a> {
     pub tasks_csv: bool,
     /// The scenario as run, defaults filled in, as TOML.
     pub resolved_scenario: String,
+    /// Whether every run went to its end: false if a limit stopped one, and
+    /// then its results cover only the time until then.
+    pub complete: bool,
+    /// Limits reached and deadlocks: kind, severity, point, policy,
+    /// replication, instant, tasks and message of each.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> RunInfo<'a> {
@@ -105,6 +111,8 @@ impl<'a> RunInfo<'a> {
             tasks_per_second: per_second(result.tasks()),
             tasks_csv: result.has_tasks,
             resolved_scenario: base.resolved_toml(),
+            complete: result.complete(),
+            diagnostics: result.diagnostics(study),
         }
     }
 }
