@@ -2,9 +2,11 @@
 
 mod batch;
 mod cli;
+mod deadlock;
 mod every_policy;
 mod golden;
 mod layering;
+mod limits;
 mod plots;
 mod references;
 mod report_html;
