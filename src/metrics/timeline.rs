@@ -78,6 +78,9 @@ pub struct Series {
     windows: Vec<TimeWindow>,
     /// The window `last` falls in.
     current: usize,
+    /// Where it ends: `u64::MAX` for the last window, which takes whatever
+    /// time is left. Kept, not recomputed, since every instant reads it.
+    current_end: u64,
     last: SimTime,
     ready: usize,
     busy: u32,
@@ -92,14 +95,24 @@ impl Series {
             cpus,
             windows: Vec::new(),
             current: 0,
+            current_end: Self::end_of(0, width),
             last: SimTime::ZERO,
             ready: 0,
             busy: 0,
         }
     }
 
+    /// Where window `i` ends (the last one: never).
+    fn end_of(i: usize, width: u64) -> u64 {
+        if i + 1 >= MAX_WINDOWS {
+            u64::MAX
+        } else {
+            (i as u64 + 1) * width
+        }
+    }
+
+    /// Window `i` (below `MAX_WINDOWS`), made if need be.
     fn window(&mut self, i: usize) -> &mut TimeWindow {
-        let i = i.min(MAX_WINDOWS - 1);
         while self.windows.len() <= i {
             let k = self.windows.len() as u64;
             self.windows.push(TimeWindow {
@@ -122,12 +135,7 @@ impl Series {
         let mut t = self.last.as_nanos();
         let (ready, busy) = (self.ready as f64, f64::from(self.busy));
         while t < end {
-            // The last window takes whatever time is left.
-            let window_end = if self.current + 1 >= MAX_WINDOWS {
-                u64::MAX
-            } else {
-                (self.current as u64 + 1) * self.width
-            };
+            let window_end = self.current_end;
             let stop = end.min(window_end);
             let span = (stop - t) as f64;
             let current = self.current;
@@ -137,6 +145,7 @@ impl Series {
             t = stop;
             if stop == window_end {
                 self.current += 1;
+                self.current_end = Self::end_of(self.current, self.width);
             }
         }
         self.last = self.last.max(now);
@@ -162,7 +171,10 @@ impl Series {
     /// A task finished.
     pub fn completion(&mut self, record: &TaskRecord) {
         if let Some(f) = record.finish {
-            let i = usize::try_from(f.as_nanos() / self.width).unwrap_or(usize::MAX);
+            // Past the last window's start, the last window.
+            let i = usize::try_from(f.as_nanos() / self.width)
+                .unwrap_or(usize::MAX)
+                .min(MAX_WINDOWS - 1);
             self.window(i).completions += 1;
         }
     }
