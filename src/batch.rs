@@ -22,6 +22,7 @@ use crate::metrics::metric::Metric;
 use crate::metrics::run::RunRecorder;
 use crate::metrics::summary::{ClassSummary, Classes, Window};
 use crate::metrics::timeline::{TimeWindow, Timeline};
+use crate::model::{DeadlockOutcome, Limit};
 use crate::policy::ConfigError;
 use crate::scenario::{Scenario, Study};
 use crate::task::program::Programs;
@@ -162,6 +163,79 @@ pub enum RunError {
     Sim(#[from] SimError),
 }
 
+/// What a diagnostic is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticKind {
+    /// A limit stopped the run with work left: its results are incomplete.
+    LimitReached,
+    /// Tasks waited on each other forever.
+    Deadlock,
+}
+
+/// Whether a diagnostic fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// `corosim run` exits 1.
+    Error,
+    /// The scenario declares it expected (`[limits] deadlock = "expected"`).
+    Expected,
+}
+
+/// Something a run reports besides its metrics, as `run.json` lists it: a
+/// limit that stopped it, a deadlock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// What it is about.
+    pub kind: DiagnosticKind,
+    /// Whether it fails the run.
+    pub severity: Severity,
+    /// The sweep point.
+    pub point: usize,
+    /// The point's swept value (empty without a sweep).
+    pub sweep_value: String,
+    /// The policy's label.
+    pub policy: String,
+    /// The replication.
+    pub replication: u32,
+    /// When: the instant the run stopped, or the deadlock closed.
+    pub instant: String,
+    /// The same instant in nanoseconds.
+    pub instant_ns: u64,
+    /// The limit reached, for `limit-reached`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<Limit>,
+    /// The tasks concerned (`class#n`): a deadlock's cycle, in wait order.
+    #[serde(default)]
+    pub tasks: Vec<String>,
+    /// What happened, in words.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl Diagnostic {
+    /// Where it happened, for a message: point, policy and replication.
+    pub fn run(&self) -> String {
+        let point = if self.sweep_value.is_empty() {
+            format!("point {}", self.point)
+        } else {
+            format!("point {} ({})", self.point, self.sweep_value)
+        };
+        format!(
+            "{point}, policy `{}`, replication {}",
+            self.policy, self.replication
+        )
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.run(), self.message)
+    }
+}
+
 /// The cells of a batch, in (point, policy, replication) order.
 #[derive(Clone, Debug)]
 pub struct BatchResult {
@@ -189,6 +263,101 @@ impl BatchResult {
             .sum()
     }
 
+    /// Whether every cell ran to its end, no limit cutting it short.
+    pub fn complete(&self) -> bool {
+        self.cells.iter().all(|c| c.stats.limit.is_none())
+    }
+
+    /// The cells a limit stopped.
+    pub fn incomplete_cells(&self) -> usize {
+        self.cells
+            .iter()
+            .filter(|c| c.stats.limit.is_some())
+            .count()
+    }
+
+    /// The limits reached and the deadlocks of every cell, in plan order.
+    pub fn diagnostics(&self, study: &Study) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for cell in &self.cells {
+            let point = &study.points[cell.key.point];
+            let scenario = &point.scenario;
+            let diagnostic =
+                |kind, severity, instant: crate::time::SimTime, message, hint| Diagnostic {
+                    kind,
+                    severity,
+                    point: point.index,
+                    sweep_value: point.value.clone(),
+                    policy: scenario.policies[cell.key.policy].label.clone(),
+                    replication: cell.key.replication,
+                    instant: instant.to_string(),
+                    instant_ns: instant.as_nanos(),
+                    limit: None,
+                    tasks: Vec::new(),
+                    message,
+                    hint,
+                };
+            if let Some(deadlock) = &cell.stats.deadlock {
+                let severity = match scenario.base.limits.deadlock {
+                    DeadlockOutcome::Error => Severity::Error,
+                    DeadlockOutcome::Expected => Severity::Expected,
+                };
+                let message = format!(
+                    "deadlock at {}: {}",
+                    deadlock.at,
+                    deadlock.describe(&scenario.locks)
+                );
+                let joins = deadlock
+                    .cycle
+                    .iter()
+                    .any(|w| matches!(w.waits, engine::WaitsFor::Join { .. }));
+                let fix = if joins {
+                    "unlock before joining children that take the same lock"
+                } else {
+                    "take locks in the same order in every class"
+                };
+                let hint = format!(
+                    "{fix}; if the scenario shows a deadlock on purpose, declare it with \
+                     [limits] deadlock = \"expected\""
+                );
+                out.push(Diagnostic {
+                    tasks: deadlock.tasks(),
+                    ..diagnostic(
+                        DiagnosticKind::Deadlock,
+                        severity,
+                        deadlock.at,
+                        message,
+                        hint,
+                    )
+                });
+            }
+            if let Some(reached) = &cell.stats.limit {
+                let mut hint = reached.how_to_raise();
+                // Poisson arrivals above the capacity make a queue grow for
+                // the whole horizon; explicit times and spawns are bursts.
+                let (load, _) = scenario.offered_load_parts();
+                let grows = matches!(reached.limit, Limit::MaxLiveTasks | Limit::MaxMemory);
+                if grows && load >= 1.0 {
+                    hint = format!(
+                        "the offered load is {load:.3} >= 1, so the queue grows without bound: \
+                         lower the load or the horizon, or {hint}"
+                    );
+                }
+                out.push(Diagnostic {
+                    limit: Some(reached.limit),
+                    ..diagnostic(
+                        DiagnosticKind::LimitReached,
+                        Severity::Error,
+                        reached.at,
+                        reached.to_string(),
+                        hint,
+                    )
+                });
+            }
+        }
+        out
+    }
+
     /// The summary of class `class` (`"*"` for all) for a point, policy and
     /// replication.
     pub fn summary_row(&self, study: &Study, key: CellKey, class: &str) -> Option<&ClassSummary> {
@@ -201,6 +370,50 @@ impl BatchResult {
         };
         cell.summaries.get(index)
     }
+}
+
+/// The lines the terminal headline adds when a run is not what it seems:
+/// runs a limit stopped (so the table above covers only the time until
+/// then) and runs that ended in a deadlock.
+pub fn headline_notes(study: &Study, result: &BatchResult) -> Vec<String> {
+    let total = result.cells.len();
+    let mut notes = Vec::new();
+    let stopped = result.incomplete_cells();
+    if stopped > 0 {
+        let mut limits: Vec<Limit> = result
+            .cells
+            .iter()
+            .filter_map(|c| c.stats.limit.as_ref().map(|l| l.limit))
+            .collect();
+        limits.sort_unstable();
+        limits.dedup();
+        let names: Vec<&str> = limits.iter().map(|l| l.key()).collect();
+        notes.push(format!(
+            "INCOMPLETE: {stopped} of {total} runs stopped at a limit ({}); their results cover only the time until then",
+            names.join(", ")
+        ));
+    }
+    let deadlocks: Vec<Diagnostic> = result
+        .diagnostics(study)
+        .into_iter()
+        .filter(|d| d.kind == DiagnosticKind::Deadlock)
+        .collect();
+    if !deadlocks.is_empty() {
+        let expected = deadlocks
+            .iter()
+            .filter(|d| d.severity == Severity::Expected)
+            .count();
+        let note = match expected {
+            0 => String::new(),
+            n if n == deadlocks.len() => " (expected by the scenario)".to_string(),
+            n => format!(" ({n} expected by the scenario)"),
+        };
+        notes.push(format!(
+            "DEADLOCK: in {} of {total} runs tasks wait on each other forever{note}; they count as unfinished",
+            deadlocks.len()
+        ));
+    }
+    notes
 }
 
 /// Every cell of `study`, in order.

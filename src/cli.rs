@@ -3,6 +3,7 @@
 
 mod console;
 mod folder;
+mod limits;
 mod output;
 mod store;
 
@@ -122,6 +123,8 @@ struct RunArgs {
     /// Print nothing but errors (no progress bar).
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    limits: limits::LimitArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -323,7 +326,10 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     if args.jobs == Some(0) {
         return Err(Invalid("error: --jobs must be at least 1".into()).into());
     }
-    let loaded = load_all(&args.scenario, task_rows, args.trace)?;
+    let mut scenario_args = args.scenario;
+    scenario_args.sets.extend(args.limits.sets());
+    let loaded = load_all(&scenario_args, task_rows, args.trace)?;
+    let mut failed = false;
     let command_line = command_line();
     let options = BatchOptions {
         jobs: args.jobs,
@@ -365,6 +371,7 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             .with_context(|| format!("running {}", study.base.file.display()))?;
         bar.finish_and_clear();
         if let Some(shard) = args.shard {
+            failed |= limits::report_diagnostics(study, &result, args.quiet);
             if !args.quiet {
                 stdout.line(format_args!(
                     "{}: shard {}/{}: {} runs in {} ({} resumed); combine the shards with `corosim merge`",
@@ -387,13 +394,24 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             !args.no_plots,
         )?;
         if !args.quiet {
-            stdout.print(|w| output::print_headline(w, study, &result, &dir))?;
+            stdout.print(|w| {
+                output::print_headline(w, study, &result, &dir)?;
+                for line in batch::headline_notes(study, &result) {
+                    writeln!(w, "  {line}")?;
+                }
+                Ok(())
+            })?;
         }
         if args.gantt {
             stdout.print(|w| print_gantts(w, study, &result.cells))?;
         }
+        failed |= limits::report_diagnostics(study, &result, args.quiet);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Creates a run folder that `Folder::inspect` accepted. It can still fail
@@ -535,7 +553,17 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
     output::write_outputs(&dir, &study, &result, &command_line(), plan.trace, true)?;
     if !args.quiet {
-        stdout.print(|w| output::print_headline(w, &study, &result, &dir))?;
+        stdout.print(|w| {
+            output::print_headline(w, &study, &result, &dir)?;
+            for line in batch::headline_notes(&study, &result) {
+                writeln!(w, "  {line}")?;
+            }
+            Ok(())
+        })?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if limits::report_diagnostics(&study, &result, args.quiet) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

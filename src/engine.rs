@@ -11,7 +11,9 @@
 //! - `cpu`: a CPU as a state machine, the only code that changes its phase;
 //! - `dispatch`: queue mode, the policy's decisions carried out on the CPUs;
 //! - `fluid`: processor sharing, as an exact fluid model;
-//! - `queue` (events), `arrivals`, `resources` (devices and locks), `recorder`.
+//! - `queue` (events), `arrivals`, `resources` (devices and locks), `recorder`;
+//! - `limits`: the run's limits, checked where a counter crosses a threshold;
+//! - `deadlock`: finding tasks that wait on each other forever.
 //!
 //! What differs between queue and fluid mode is a `Mode` passed to the code
 //! that needs it, and what a task's steps need besides the engine (the CPU it
@@ -32,9 +34,11 @@
 
 mod arrivals;
 mod cpu;
+mod deadlock;
 mod dispatch;
 mod execute;
 mod fluid;
+mod limits;
 mod queue;
 mod recorder;
 mod resources;
@@ -42,7 +46,7 @@ mod tasks;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::SimConfig;
+use crate::model::{Limit, SimConfig};
 use crate::policy::{Policy, Ready, Scheduler};
 use crate::rng::{self, Purpose};
 use crate::task::TaskId;
@@ -51,9 +55,12 @@ use crate::time::SimTime;
 
 use arrivals::Arrivals;
 use cpu::Cpu;
+pub use deadlock::{Deadlock, Waiter, WaitsFor};
 use dispatch::Queued;
 use execute::StepContext;
 use fluid::Fluid;
+pub use limits::LimitReached;
+use limits::{Halt, Watch};
 pub use queue::EventQueue;
 pub use recorder::{Recorder, Segment, SegmentKind, TaskRecord};
 use resources::{Devices, Locks};
@@ -98,19 +105,20 @@ pub enum SimError {
     },
 }
 
-/// Events at one instant beyond which a run is declared stalled. Far above
-/// any real burst (a million tasks arriving at once is 10^6 events).
-const STALL_EVENTS: u64 = 100_000_000;
-
-/// Totals of one run.
+/// Totals of one run, and what cut it short.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStats {
     /// Events processed.
     pub events: u64,
     /// The instant the run ended.
     pub end: SimTime,
-    /// Whether the run stopped at `max_time` with tasks left.
-    pub stopped_early: bool,
+    /// The limit that stopped the run with work left, if one did: what it
+    /// measured is incomplete.
+    #[serde(default)]
+    pub limit: Option<LimitReached>,
+    /// Tasks left waiting on each other forever, if any were.
+    #[serde(default)]
+    pub deadlock: Option<Deadlock>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -198,6 +206,8 @@ struct Engine<'a, W: Workload, R: Recorder> {
     class_counts: Vec<u64>,
     live: usize,
     segments: bool,
+    /// When the limits are next checked.
+    watch: Watch,
     stats: RunStats,
 }
 
@@ -233,47 +243,18 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             class_counts: vec![0; classes],
             live: 0,
             segments,
+            watch: Watch::first(&config.limits),
             stats: RunStats::default(),
         }
     }
 
+    /// Runs until no event is left or a limit is reached, then ends the run:
+    /// CPUs are settled, a deadlock is looked for, unfinished tasks reported.
     fn run(&mut self, mode: &mut Mode) -> Result<(), SimError> {
-        for (class, first) in self.arrivals.first_events(self.config) {
-            match first {
-                arrivals::First::Open(t) => self.events.push(t, Event::Arrival(class)),
-                arrivals::First::Closed { clients } => {
-                    for client in 0..clients {
-                        self.events
-                            .push(SimTime::ZERO, Event::Submit { class, client });
-                    }
-                }
-            }
-        }
-        let mut instant_events = 0u64;
-        while let Some(t) = self.events.peek_time() {
-            if let Some(max) = self.config.max_time.filter(|max| t > *max) {
-                // The run stops at max_time itself: tasks computing until then
-                // are credited with their CPU time up to it.
-                self.stats.stopped_early = self.live > 0;
-                self.now = max;
-                break;
-            }
-            if t != self.now {
-                self.now = t;
-                instant_events = 0;
-            }
-            while let Some(event) = self.events.pop_at(t) {
-                self.stats.events += 1;
-                instant_events += 1;
-                if instant_events > STALL_EVENTS {
-                    return Err(SimError::Stalled {
-                        at: t,
-                        events: STALL_EVENTS,
-                    });
-                }
-                self.handle(mode, event)?;
-            }
-            self.decide(mode)?;
+        match self.event_loop(mode) {
+            Ok(()) => {}
+            Err(Halt::Limit(reached)) => self.stats.limit = Some(*reached),
+            Err(Halt::Failed(e)) => return Err(e),
         }
         self.stats.end = self.now;
         for cpu in 0..self.cpus.len() {
@@ -281,13 +262,78 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                 self.settle(cpu);
             }
         }
+        if self.live > 0 {
+            self.stats.deadlock = self.find_deadlock();
+        }
         self.report_unfinished();
         Ok(())
     }
 
-    fn handle(&mut self, mode: &mut Mode, event: Event) -> Result<(), SimError> {
+    fn event_loop(&mut self, mode: &mut Mode) -> Result<(), Halt> {
+        for (class, first) in self.arrivals.first_events(self.config) {
+            match first {
+                arrivals::First::Open(t) => self.events.push(t, Event::Arrival(class)),
+                arrivals::First::Closed { clients } => self.first_submissions(class, clients)?,
+            }
+        }
+        // The events processed when the clock last moved, for the stall check.
+        let mut instant_start = 0u64;
+        while let Some(t) = self.events.peek_time() {
+            if let Some(max) = self.config.limits.max_time.filter(|max| t > *max) {
+                return self.stop_at_max_time(max);
+            }
+            if t != self.now {
+                self.now = t;
+                instant_start = self.stats.events;
+            }
+            while let Some(event) = self.events.pop_at(t) {
+                self.stats.events += 1;
+                // The one limit check per event: a counter against a threshold.
+                if self.stats.events > self.watch.events_at {
+                    self.events_checkpoint(instant_start)?;
+                }
+                self.handle(mode, event)?;
+            }
+            self.decide(mode)?;
+        }
+        Ok(())
+    }
+
+    /// Every closed client of `class` submits at 0. All of them are alive at
+    /// the first instant, so past `max_live_tasks` the run stops there
+    /// whatever else happens, and clients beyond it never get to submit:
+    /// four billion clients are not four billion events.
+    fn first_submissions(&mut self, class: ClassId, clients: u32) -> Result<(), Halt> {
+        let limits = self.config.limits;
+        let submitting = limits.max_live_tasks.map_or(u64::from(clients), |max| {
+            u64::from(clients).min(max.saturating_add(1))
+        });
+        for client in 0..submitting as u32 {
+            self.events
+                .push(SimTime::ZERO, Event::Submit { class, client });
+            if client % (1 << 16) == 0 {
+                self.check_memory(0)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next event is past `max_time`: the run stops at `max_time` itself
+    /// (tasks computing until then are credited with their CPU time up to
+    /// it), having reached the limit if work was left.
+    #[cold]
+    fn stop_at_max_time(&mut self, max: SimTime) -> Result<(), Halt> {
+        self.now = max;
+        if self.work_left() {
+            return Err(self.reached(Limit::MaxTime, 0));
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, mode: &mut Mode, event: Event) -> Result<(), Halt> {
         match event {
             Event::Arrival(class) => {
+                self.may_create()?;
                 let key = self.arrivals.take_open(class);
                 self.arrive(class, key, Origin::Open);
                 if let Some(next) = self.arrivals.next_open(class, self.config) {
@@ -299,6 +345,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     .arrivals
                     .take_closed(class, client, self.now, self.config)
                 {
+                    self.may_create()?;
                     self.arrive(class, key, Origin::Closed(client));
                 }
             }
@@ -341,7 +388,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     }
 
     /// The end of an instant: the mode gives ready tasks their CPU time.
-    fn decide(&mut self, mode: &mut Mode) -> Result<(), SimError> {
+    fn decide(&mut self, mode: &mut Mode) -> Result<(), Halt> {
         match mode {
             Mode::Queue(q) => self.queue_decide(q),
             Mode::Fluid(f) => self.fluid_decide(f),

@@ -2,6 +2,10 @@
 //! classes with their arrival processes and attributes, and the devices. The
 //! engine's whole input besides the workload's programs and the policy.
 
+mod limits;
+
+pub use limits::{Bytes, BytesError, DeadlockOutcome, Limit, Limits};
+
 use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime};
 
@@ -89,8 +93,8 @@ pub struct SimConfig {
     pub horizon: SimTime,
     /// Tasks arriving before this are not measured.
     pub warmup: SimTime,
-    /// Stop the run here even if tasks remain (they count as unfinished).
-    pub max_time: Option<SimTime>,
+    /// What the run may use before it stops itself, `max_time` included.
+    pub limits: Limits,
     /// The replication's seed (see `rng::replication_seed`).
     pub seed: u64,
     /// Task classes, in file order.
@@ -102,14 +106,14 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// One CPU, no switch cost, no devices or locks, seed 0.
+    /// One CPU, no switch cost, no devices or locks, seed 0, the default limits.
     pub fn new(horizon: SimTime, classes: Vec<ClassSpec>) -> Self {
         SimConfig {
             cpus: 1,
             context_switch: SimDuration::ZERO,
             horizon,
             warmup: SimTime::ZERO,
-            max_time: None,
+            limits: Limits::DEFAULT,
             seed: 0,
             classes,
             devices: Vec::new(),

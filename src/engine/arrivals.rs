@@ -24,7 +24,11 @@ struct ClassArrivals {
     last_ns: f64,
     gaps: Option<(ChaCha8Rng, Exp<f64>)>,
     think: Option<ChaCha8Rng>,
-    /// Closed: tasks submitted by each client so far.
+    /// Closed: the number of clients.
+    clients: u64,
+    /// Closed: tasks submitted by each client so far, grown as clients first
+    /// submit (a run that stops at its first instant never touches the
+    /// counters of four billion clients).
     jobs: Vec<u64>,
 }
 
@@ -48,19 +52,20 @@ impl Arrivals {
                     )),
                     _ => None,
                 };
-                let (think, jobs) = match spec.arrival {
+                let (think, clients) = match spec.arrival {
                     Some(Arrival::Closed { clients, .. }) => (
                         Some(rng::stream(config.seed, c, Purpose::Think)),
-                        vec![0; clients as usize],
+                        u64::from(clients),
                     ),
-                    _ => (None, Vec::new()),
+                    _ => (None, 0),
                 };
                 ClassArrivals {
                     arrived: 0,
                     last_ns: 0.0,
                     gaps,
                     think,
-                    jobs,
+                    clients,
+                    jobs: Vec::new(),
                 }
             })
             .collect();
@@ -140,7 +145,10 @@ impl Arrivals {
         if now >= config.horizon || spec.count.is_some_and(|n| a.arrived >= n) {
             return None;
         }
-        let clients = a.jobs.len() as u64;
+        let clients = a.clients;
+        if a.jobs.len() <= client as usize {
+            a.jobs.resize(client as usize + 1, 0);
+        }
         let job = a.jobs[client as usize];
         a.jobs[client as usize] += 1;
         a.arrived += 1;
@@ -161,7 +169,7 @@ impl Arrivals {
             return None;
         };
         let a = &mut self.classes[class.0 as usize];
-        let clients = a.jobs.len() as u64;
+        let clients = a.clients;
         let job = a.jobs[client as usize] - 1;
         let mut position = rng::task_region_start(rng::closed_key(job, u64::from(client), clients));
         let rng = a.think.as_mut().expect("think stream");

@@ -4,7 +4,8 @@
 
 use super::cpu::{Ended, Handover, Next, Phase, Transition};
 use super::execute::{Exec, StepContext};
-use super::{Engine, Event, Recorder, Segment, SegmentKind, SimError};
+use super::limits::Halt;
+use super::{Engine, Event, Recorder, Segment, SegmentKind};
 use crate::policy::{Dispatch, Policy, Ready, RunningTask};
 use crate::task::Workload;
 use crate::task::{CpuId, TaskId};
@@ -99,12 +100,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
     }
 
     /// Gives `cpu` to `d.task`, charging a context switch if it last ran another task.
-    fn dispatch(
-        &mut self,
-        policy: &mut dyn Policy,
-        cpu: usize,
-        d: Dispatch,
-    ) -> Result<(), SimError> {
+    fn dispatch(&mut self, policy: &mut dyn Policy, cpu: usize, d: Dispatch) -> Result<(), Halt> {
         let now = self.now;
         let cost = self.config.context_switch;
         let slot = self.slot_mut(d.task);
@@ -129,7 +125,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
     }
 
     /// The task on `cpu` executes from now.
-    fn run_on(&mut self, policy: &mut dyn Policy, cpu: usize) -> Result<(), SimError> {
+    fn run_on(&mut self, policy: &mut dyn Policy, cpu: usize) -> Result<(), Halt> {
         let id = self.cpus[cpu].task();
         let mut cx = StepContext {
             cpu: Some(cpu),
@@ -157,7 +153,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         &mut self,
         policy: &mut dyn Policy,
         cpu: usize,
-    ) -> Result<(), SimError> {
+    ) -> Result<(), Halt> {
         let blocked = self.cpus[cpu].phase() == Phase::Blocked;
         self.settle(cpu);
         if blocked {
@@ -184,7 +180,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
 
     /// The end of an instant: ready tasks get idle CPUs, then displace running
     /// ones where the policy says so.
-    pub(super) fn queue_decide(&mut self, q: &mut Queued) -> Result<(), SimError> {
+    pub(super) fn queue_decide(&mut self, q: &mut Queued) -> Result<(), Halt> {
         let mut changed = false;
         loop {
             changed |= self.flush_ready(q.policy.as_mut());
@@ -247,7 +243,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
 
     /// Asks the policy whether a ready task displaces a running one; if so,
     /// does it. Returns whether it did.
-    fn try_preempt(&mut self, q: &mut Queued) -> Result<bool, SimError> {
+    fn try_preempt(&mut self, q: &mut Queued) -> Result<bool, Halt> {
         if q.policy.ready_len() == 0 {
             return Ok(false);
         }

@@ -3,6 +3,7 @@
 //! or finishes.
 
 use super::cpu::Await;
+use super::limits::Halt;
 use super::tasks::Origin;
 use super::{Engine, Event, Recorder, SimError};
 use crate::policy::{Policy, Ready};
@@ -42,7 +43,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
     /// Carries out the task's zero-time requests while it holds a CPU (or, under
     /// processor sharing, while it is in the sharing set), until it needs CPU
     /// time, suspends, yields or finishes.
-    pub(super) fn execute(&mut self, id: TaskId, cx: &mut StepContext) -> Result<Exec, SimError> {
+    pub(super) fn execute(&mut self, id: TaskId, cx: &mut StepContext) -> Result<Exec, Halt> {
         loop {
             let slot = self.slot(id);
             match slot.request {
@@ -63,7 +64,8 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                             return Err(SimError::Unknown {
                                 task: self.name(id),
                                 what: format!("device {}", dev.0),
-                            });
+                            }
+                            .into());
                         }
                         Some(dev) => {
                             if self.devices.submit(dev.0, id, duration) {
@@ -98,9 +100,11 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                         return Err(SimError::Unknown {
                             task: self.name(id),
                             what: format!("class {}", class.0),
-                        });
+                        }
+                        .into());
                     }
                     for _ in 0..count {
+                        self.may_create()?;
                         let parent = self.slot_mut(id);
                         let key = rng::spawned_key(parent.key, parent.children_spawned);
                         parent.children_spawned += 1;
@@ -125,7 +129,8 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                         return Err(SimError::Unknown {
                             task: self.name(id),
                             what: format!("lock {}", lock.0),
-                        });
+                        }
+                        .into());
                     }
                     if self.locks.is_free(lock.0) && self.spend_await(id, cx.cpu) == Await::Spent {
                         return Ok(Exec::Yielded);
@@ -141,7 +146,8 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                         return Err(SimError::UnlockNotHeld {
                             task: self.name(id),
                             lock: lock.0,
-                        });
+                        }
+                        .into());
                     }
                     self.slot_mut(id).locks_held -= 1;
                     if let Some(next) = self.locks.release(lock.0) {

@@ -3,7 +3,8 @@
 //! time (the sharing set's generation tells a stale one).
 
 use super::execute::{Exec, StepContext};
-use super::{Engine, Event, Recorder, SimError};
+use super::limits::Halt;
+use super::{Engine, Event, Recorder};
 use crate::model::SimConfig;
 use crate::policy::ProcessorSharing;
 use crate::task::TaskId;
@@ -35,7 +36,7 @@ impl Fluid {
 impl<W: Workload, R: Recorder> Engine<'_, W, R> {
     /// The end of an instant under processor sharing: every ready task joins
     /// the sharing set, and the next completion is scheduled.
-    pub(super) fn fluid_decide(&mut self, f: &mut Fluid) -> Result<(), SimError> {
+    pub(super) fn fluid_decide(&mut self, f: &mut Fluid) -> Result<(), Halt> {
         while self.fluid_flush_ready(f)? {}
         self.fluid_reschedule(f);
         // Under processor sharing every ready task runs: none waits, and
@@ -48,7 +49,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
 
     /// Puts the tasks that became ready this instant in the sharing set, in
     /// arrival order. Returns whether there were any.
-    fn fluid_flush_ready(&mut self, f: &mut Fluid) -> Result<bool, SimError> {
+    fn fluid_flush_ready(&mut self, f: &mut Fluid) -> Result<bool, Halt> {
         if self.newly_ready.is_empty() {
             return Ok(false);
         }
@@ -76,7 +77,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
 
     /// The task is in the sharing set from now: it runs its zero-time steps and
     /// joins the set with its next burst.
-    fn fluid_run(&mut self, f: &mut Fluid, id: TaskId) -> Result<(), SimError> {
+    fn fluid_run(&mut self, f: &mut Fluid, id: TaskId) -> Result<(), Halt> {
         let now = self.now;
         self.slot_mut(id).start.get_or_insert(now);
         let mut cx = StepContext {
@@ -95,11 +96,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
 
     /// A completion event, stale unless the sharing set is as it was when the
     /// event was scheduled: the tasks whose demand ran out finish their bursts.
-    pub(super) fn fluid_completions(
-        &mut self,
-        f: &mut Fluid,
-        generation: u64,
-    ) -> Result<(), SimError> {
+    pub(super) fn fluid_completions(&mut self, f: &mut Fluid, generation: u64) -> Result<(), Halt> {
         if f.generation != generation {
             return Ok(());
         }

@@ -56,11 +56,14 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// The time of the earliest event.
+    #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|e| e.time)
     }
 
-    /// Removes the earliest event if it is at `time`.
+    /// Removes the earliest event if it is at `time`. Inlined into the event
+    /// loop, which it runs once per event.
+    #[inline]
     pub fn pop_at(&mut self, time: SimTime) -> Option<E> {
         if self.heap.peek()?.time == time {
             self.heap.pop().map(|e| e.event)
@@ -72,6 +75,16 @@ impl<E: Copy> EventQueue<E> {
     /// Pending events.
     pub fn len(&self) -> usize {
         self.heap.len()
+    }
+
+    /// The bytes one pending event takes in the queue, for memory estimates.
+    pub fn entry_size(&self) -> usize {
+        size_of::<Entry<E>>()
+    }
+
+    /// The pending events, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &E> {
+        self.heap.iter().map(|e| &e.event)
     }
 
     /// True when nothing is pending.

@@ -116,6 +116,14 @@ pub trait Recorder {
     /// Task `class#index` woke from a sleep, an I/O, a lock or a join.
     fn woke(&mut self, _at: SimTime, _class: ClassId, _index: u64) {}
 
+    /// Bytes of what the recorder keeps that grows with the run (task
+    /// records, captured timelines), for the memory limit: an estimate from
+    /// counts, so that it is the same on every machine. Asked every few
+    /// thousand tasks and tens of thousands of events, not on every one.
+    fn kept_bytes(&self) -> u64 {
+        0
+    }
+
     /// Tasks of `class` computed from `from` to `to` on `cpus` CPUs' worth of
     /// capacity: 1 for a task on a CPU, the class's share of the machine under
     /// processor sharing. Reported as time passes, in and out of any

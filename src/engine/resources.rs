@@ -92,6 +92,16 @@ impl Locks {
         self.holders[lock as usize] == Some(task)
     }
 
+    /// Who holds `lock`, if anyone.
+    pub(super) fn holder(&self, lock: u32) -> Option<TaskId> {
+        self.holders[lock as usize]
+    }
+
+    /// The tasks waiting for `lock`, first in line first.
+    pub(super) fn waiters(&self, lock: u32) -> impl Iterator<Item = TaskId> + '_ {
+        self.waiters[lock as usize].iter().copied()
+    }
+
     /// Releases `lock`: the waiter it passes to, if any.
     pub(super) fn release(&mut self, lock: u32) -> Option<TaskId> {
         let next = self.waiters[lock as usize].pop_front();

@@ -367,7 +367,7 @@ fn mlfq_boost_returns_everyone_to_the_top() {
     let mut w = boost_world();
     // Guard: the boost timer keeps a run going after its last task (see
     // `mlfq_boost_run_ends_with_its_work`); stop it long after the work.
-    w.config.max_time = Some(SimTime(1_000 * MS));
+    w.config.limits.max_time = Some(SimTime(1_000 * MS));
     let r = w.run(mlfq(&[10, 10], &[1, 1], None));
     let mut expected: Vec<u64> = vec![165];
     expected.extend((1..=29).map(|k| 5 * k + 10));
@@ -395,10 +395,10 @@ fn boost_world() -> World {
 #[test]
 fn mlfq_boost_run_ends_with_its_work() {
     let mut w = boost_world();
-    w.config.max_time = Some(SimTime(100_000 * MS));
+    w.config.limits.max_time = Some(SimTime(100_000 * MS));
     let (t, stats) = w.trace_stats(mlfq(&[10, 10], &[1, 1], Some(50)), Queues::Global);
     assert_eq!(finishes(&t.tasks)[0], 65);
-    assert!(!stats.stopped_early);
+    assert!(stats.limit.is_none());
     assert!(stats.end <= SimTime(200 * MS), "run ended at {}", stats.end);
 }
 

@@ -3,6 +3,7 @@
 //! it exits; its serial tells a reused slot from the task that had it.
 
 use super::execute::StepContext;
+use super::limits::Halt;
 use super::{Engine, Event, Recorder, SimError, TaskRecord};
 use crate::policy::{Ready, ReadyTask};
 use crate::rng;
@@ -73,7 +74,20 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         )
     }
 
-    /// A new task of `class` arrives now and is ready.
+    /// Whether a new task may be created: every caller of `arrive` asks
+    /// first. The one limit check per task, a counter against a threshold,
+    /// kept out of `arrive` so that `arrive` stays infallible (a `Result`
+    /// there cost instructions on every arrival).
+    #[inline(always)]
+    pub(super) fn may_create(&mut self) -> Result<(), Halt> {
+        if self.next_serial >= self.watch.tasks_at {
+            self.tasks_checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// A new task of `class` arrives now and is ready (`may_create` said it
+    /// could).
     pub(super) fn arrive(&mut self, class: ClassId, key: u64, origin: Origin) {
         let (parent, closed_client, by) = match origin {
             Origin::Open => (None, None, None),
@@ -236,15 +250,24 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         }
     }
 
+    /// Reports every live task as unfinished, in arrival order. A run
+    /// stopped by a limit may hold ten million: the order is sorted on small
+    /// keys (unique, so an unstable sort is deterministic), one record made
+    /// at a time.
     pub(super) fn report_unfinished(&mut self) {
-        let ids: Vec<TaskId> = (0..self.slots.len() as u32)
-            .map(TaskId)
-            .filter(|id| self.slots[id.index()].is_some())
+        let mut order: Vec<(SimTime, ClassId, u64, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| {
+                let s = slot.as_ref()?;
+                Some((s.arrival, s.class, s.index, i as u32))
+            })
             .collect();
-        let mut records: Vec<TaskRecord> = ids.iter().map(|&id| self.record(id, None)).collect();
-        records.sort_by_key(|r| (r.arrival, r.class, r.index));
-        for r in &records {
-            self.recorder.task_finished(r);
+        order.sort_unstable();
+        for &(_, _, _, i) in &order {
+            let record = self.record(TaskId(i), None);
+            self.recorder.task_finished(&record);
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::world::*;
 use super::*;
-use crate::model::{Arrival, ClassSpec, DeviceSpec};
+use crate::model::{Arrival, ClassSpec, DeviceSpec, Limit};
 use crate::policy::{PolicyConfig, Queues};
 use crate::task::program::{Programs, Step};
 use crate::task::{DeviceId, LockId};
@@ -373,12 +373,19 @@ fn completion_is_the_end_of_the_last_step() {
     assert_eq!(r[0].wait(), Some(SimDuration::ZERO));
 }
 
-/// `max_time` stops the run; tasks in flight are reported unfinished.
+/// `max_time` stops the run, which has reached it; tasks in flight are
+/// reported unfinished.
 #[test]
 fn max_time_reports_unfinished_tasks() {
     let mut w = World::new().class(at_zero("job", 2), vec![Step::Compute(ms(10))]);
-    w.config.max_time = Some(SimTime(15 * MS));
-    let r = w.run(fifo());
+    w.config.limits.max_time = Some(SimTime(15 * MS));
+    let (trace, stats) = w.trace_stats(fifo(), Queues::Global);
+    let r = trace.tasks;
+    let reached = stats.limit.expect("stopped with a task left");
+    assert_eq!(
+        (reached.limit, reached.at),
+        (Limit::MaxTime, SimTime(15 * MS))
+    );
     assert_eq!(r[0].finish, Some(SimTime(10 * MS)));
     assert_eq!(r[1].finish, None);
     assert!(r[1].missed_deadline() == r[1].deadline.is_some());
@@ -434,4 +441,160 @@ fn hand_written_misuse_is_an_error() {
         )
         .is_err()
     );
+}
+
+/// A count limit stops the run exactly where it would be passed, across the
+/// thresholds at which the full check runs (every 4,096 tasks): 5,000 tasks
+/// may live, the 5,001st stops the run with 5,000 alive.
+#[test]
+fn max_live_tasks_stops_exactly_at_the_limit() {
+    let mut w = World::new().class(at_zero("job", 6_000), vec![Step::Compute(ms(1))]);
+    w.config.limits.max_live_tasks = Some(5_000);
+    let (trace, stats) = w.trace_stats(fifo(), Queues::Global);
+    let reached = stats.limit.expect("the limit is reached");
+    assert_eq!(reached.limit, Limit::MaxLiveTasks);
+    assert_eq!((reached.live_tasks, reached.tasks), (5_000, 5_000));
+    assert_eq!(reached.at, SimTime::ZERO);
+    // Every task created is reported, unfinished.
+    assert_eq!(trace.tasks.len(), 5_000);
+    assert!(trace.tasks.iter().all(|t| t.finish.is_none()));
+    // Exactly at the limit, the run goes to its end.
+    let mut w = World::new().class(at_zero("job", 5_000), vec![Step::Compute(ms(1))]);
+    w.config.limits.max_live_tasks = Some(5_000);
+    assert_eq!(w.trace_stats(fifo(), Queues::Global).1.limit, None);
+}
+
+/// `max_tasks` counts spawned tasks too, and stops inside the spawning step.
+#[test]
+fn max_tasks_counts_spawned_tasks() {
+    let mut w = World::new()
+        .class(
+            at_zero("parent", 1),
+            vec![
+                Step::Spawn {
+                    class: ClassId(1),
+                    count: 10,
+                },
+                Step::Join,
+            ],
+        )
+        .class(spawned("child"), vec![Step::Compute(ms(1))]);
+    w.config.limits.max_tasks = Some(11);
+    assert_eq!(w.trace_stats(fifo(), Queues::Global).1.limit, None);
+    w.config.limits.max_tasks = Some(6);
+    let (trace, stats) = w.trace_stats(fifo(), Queues::Global);
+    let reached = stats.limit.expect("the limit is reached");
+    assert_eq!((reached.limit, reached.tasks), (Limit::MaxTasks, 6));
+    assert_eq!(trace.tasks.len(), 6);
+    // A parent waiting for children that can still run is no deadlock.
+    assert_eq!(stats.deadlock, None);
+}
+
+/// `max_events` lets exactly that many events run, across the thresholds
+/// of the full check (every 65,536 events).
+#[test]
+fn max_events_runs_exactly_that_many() {
+    let times: Vec<u64> = (0..100_000).collect();
+    let mut w = World::new().class(at("job", &times), vec![Step::Compute(us(10))]);
+    w.config.horizon = SimTime(200_000 * MS);
+    let all = w.trace_stats(fifo(), Queues::Global).1.events;
+    assert_eq!(all, 200_000);
+    w.config.limits.max_events = Some(all);
+    assert_eq!(w.trace_stats(fifo(), Queues::Global).1.limit, None);
+    w.config.limits.max_events = Some(70_000);
+    let stats = w.trace_stats(fifo(), Queues::Global).1;
+    assert_eq!(stats.events, 70_000);
+    let reached = stats.limit.expect("the limit is reached");
+    assert_eq!((reached.limit, reached.events), (Limit::MaxEvents, 70_000));
+}
+
+/// The memory estimate grows with live tasks; the memory limit stops a
+/// burst (checked every 4,096 tasks).
+#[test]
+fn max_memory_stops_a_burst() {
+    let mut w = World::new().class(at_zero("job", 100_000), vec![Step::Compute(ms(1))]);
+    w.config.limits.max_memory = Some(crate::model::Bytes(1 << 20));
+    let reached = w
+        .trace_stats(fifo(), Queues::Global)
+        .1
+        .limit
+        .expect("stopped");
+    assert_eq!(reached.limit, Limit::MaxMemory);
+    assert!(reached.memory.0 > 1 << 20, "{reached:?}");
+    assert!(reached.live_tasks < 100_000, "{reached:?}");
+}
+
+/// A cycle of lock waits is found, from the task that arrived first, at the
+/// instant it closed; tasks waiting behind it are counted.
+#[test]
+fn a_lock_cycle_is_a_deadlock() {
+    let (a, b) = (LockId(0), LockId(1));
+    let w = World::new()
+        .cpus(2)
+        .locks(2)
+        .class(
+            at_zero("x", 1),
+            vec![
+                Step::Lock(a),
+                Step::Compute(ms(2)),
+                Step::Lock(b),
+                Step::Unlock(b),
+                Step::Unlock(a),
+            ],
+        )
+        .class(
+            at("y", &[1]),
+            vec![
+                Step::Lock(b),
+                Step::Compute(ms(3)),
+                Step::Lock(a),
+                Step::Unlock(a),
+                Step::Unlock(b),
+            ],
+        )
+        .class(at("z", &[5]), vec![Step::Lock(b), Step::Unlock(b)]);
+    let (trace, stats) = w.trace_stats(fifo(), Queues::Global);
+    assert_eq!(stats.limit, None);
+    let deadlock = stats.deadlock.expect("a deadlock");
+    // x waits for b from 2ms, y for a from 4ms: the cycle closes at 4ms.
+    assert_eq!(deadlock.at, SimTime(4 * MS));
+    assert_eq!(deadlock.tasks(), vec!["x#0", "y#0"]);
+    assert_eq!(deadlock.cycle[0].holds, vec![0]);
+    assert_eq!(deadlock.cycle[0].waits, WaitsFor::Lock(1));
+    assert_eq!(deadlock.waiting, 3);
+    assert_eq!(
+        deadlock.describe(&["A".into(), "B".into()]),
+        "x#0 holds A, waits for B held by y#0, which waits for A held by x#0; 1 more tasks wait behind them"
+    );
+    assert!(trace.tasks.iter().all(|t| t.finish.is_none()));
+}
+
+/// A parent holding a lock while joining children that want it: a cycle
+/// through the join, found under processor sharing as under a queue.
+#[test]
+fn a_join_on_children_that_want_the_parents_lock_is_a_deadlock() {
+    let l = LockId(0);
+    let w = World::new()
+        .locks(1)
+        .class(
+            at_zero("parent", 1),
+            vec![
+                Step::Lock(l),
+                Step::Spawn {
+                    class: ClassId(1),
+                    count: 2,
+                },
+                Step::Join,
+                Step::Unlock(l),
+            ],
+        )
+        .class(spawned("child"), vec![Step::Lock(l), Step::Unlock(l)]);
+    let ps = PolicyConfig::Ps(crate::policy::processor_sharing::Config {});
+    for policy in [fifo(), ps] {
+        let (_, stats) = w.trace_stats(policy, Queues::Global);
+        let deadlock = stats.deadlock.expect("a deadlock");
+        assert_eq!(deadlock.tasks(), vec!["parent#0", "child#0"]);
+        assert_eq!(deadlock.cycle[0].waits, WaitsFor::Join { children: 2 });
+        assert_eq!(deadlock.waiting, 3);
+    }
 }

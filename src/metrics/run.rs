@@ -102,6 +102,12 @@ impl Recorder for RunRecorder {
         }
     }
 
+    fn kept_bytes(&self) -> u64 {
+        self.summary.kept_bytes()
+            + self.series.kept_bytes()
+            + self.capture.as_ref().map_or(0, Capture::kept_bytes)
+    }
+
     #[inline]
     fn busy(&mut self, class: ClassId, from: SimTime, to: SimTime, cpus: f64) {
         self.summary.busy(class, from, to, cpus);

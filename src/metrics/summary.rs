@@ -263,6 +263,11 @@ impl SummaryRecorder {
         (!self.overflowed).then(|| std::mem::take(&mut self.kept))
     }
 
+    /// Bytes of the kept task records (the samples of durations are bounded).
+    pub fn kept_bytes(&self) -> u64 {
+        (self.kept.len() * size_of::<TaskRecord>()) as u64
+    }
+
     /// The latency (seconds) of all measured finished tasks at each quantile of
     /// [`CDF_QUANTILES`] (empty if none finished).
     pub fn latency_cdf(&mut self) -> Vec<f64> {

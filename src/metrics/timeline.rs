@@ -48,6 +48,11 @@ impl std::str::FromStr for SegmentKind {
 /// Windows a run's horizon is cut into for `timeseries.csv`.
 pub const WINDOWS_PER_HORIZON: u64 = 100;
 
+/// Windows of one run at most: 100 horizons. A drain longer than that (a
+/// task computing 100 s after a horizon of 1 us) ends in one last window
+/// that runs to the end, rather than in ten billion windows.
+pub const MAX_WINDOWS: usize = 100 * WINDOWS_PER_HORIZON as usize;
+
 /// One window of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimeWindow {
@@ -73,6 +78,9 @@ pub struct Series {
     windows: Vec<TimeWindow>,
     /// The window `last` falls in.
     current: usize,
+    /// Where it ends: `u64::MAX` for the last window, which takes whatever
+    /// time is left. Kept, not recomputed, since every instant reads it.
+    current_end: u64,
     last: SimTime,
     ready: usize,
     busy: u32,
@@ -87,12 +95,23 @@ impl Series {
             cpus,
             windows: Vec::new(),
             current: 0,
+            current_end: Self::end_of(0, width),
             last: SimTime::ZERO,
             ready: 0,
             busy: 0,
         }
     }
 
+    /// Where window `i` ends (the last one: never).
+    fn end_of(i: usize, width: u64) -> u64 {
+        if i + 1 >= MAX_WINDOWS {
+            u64::MAX
+        } else {
+            (i as u64 + 1) * width
+        }
+    }
+
+    /// Window `i` (below `MAX_WINDOWS`), made if need be.
     fn window(&mut self, i: usize) -> &mut TimeWindow {
         while self.windows.len() <= i {
             let k = self.windows.len() as u64;
@@ -116,7 +135,7 @@ impl Series {
         let mut t = self.last.as_nanos();
         let (ready, busy) = (self.ready as f64, f64::from(self.busy));
         while t < end {
-            let window_end = (self.current as u64 + 1) * self.width;
+            let window_end = self.current_end;
             let stop = end.min(window_end);
             let span = (stop - t) as f64;
             let current = self.current;
@@ -126,9 +145,15 @@ impl Series {
             t = stop;
             if stop == window_end {
                 self.current += 1;
+                self.current_end = Self::end_of(self.current, self.width);
             }
         }
         self.last = self.last.max(now);
+    }
+
+    /// Bytes of the windows so far.
+    pub fn kept_bytes(&self) -> u64 {
+        (self.windows.len() * size_of::<TimeWindow>()) as u64
     }
 
     /// The state at the end of an instant.
@@ -146,7 +171,10 @@ impl Series {
     /// A task finished.
     pub fn completion(&mut self, record: &TaskRecord) {
         if let Some(f) = record.finish {
-            let i = (f.as_nanos() / self.width) as usize;
+            // Past the last window's start, the last window.
+            let i = usize::try_from(f.as_nanos() / self.width)
+                .unwrap_or(usize::MAX)
+                .min(MAX_WINDOWS - 1);
             self.window(i).completions += 1;
         }
     }
@@ -154,6 +182,10 @@ impl Series {
     /// The windows up to the end of the run (the last one cut there).
     pub fn finish(mut self, end: SimTime) -> Vec<TimeWindow> {
         self.advance(end);
+        let capped = self.windows.len() == MAX_WINDOWS;
+        if let Some(last) = self.windows.last_mut().filter(|_| capped) {
+            last.end = last.end.max(end);
+        }
         for w in &mut self.windows {
             // The last window may end with the run, before its full width.
             if end > w.start && end < w.end {
@@ -249,6 +281,14 @@ impl Capture {
         }
     }
 
+    /// Bytes of what is captured so far.
+    pub fn kept_bytes(&self) -> u64 {
+        let t = &self.timeline;
+        (t.segments.len() * size_of::<Segment>()
+            + (t.preemptions.len() + t.wakes.len()) * size_of::<Mark>()
+            + t.ready.len() * size_of::<(SimTime, u32)>()) as u64
+    }
+
     /// The captured timeline.
     pub fn finish(self) -> Timeline {
         self.timeline
@@ -272,6 +312,45 @@ mod tests {
         assert!((w[0].busy_mean - (2.0 * 5.0 + 1.0 * 5.0) / 10.0).abs() < 1e-12);
         assert!((w[1].ready_mean - 0.5).abs() < 1e-12);
         assert_eq!(w[1].end, SimTime(20));
+    }
+
+    /// A drain far past the horizon ends in one last window, so the series
+    /// stays small however long the run (a 100 s task after a 1 us horizon
+    /// made ten billion windows and exhausted memory).
+    #[test]
+    fn a_long_drain_ends_in_one_last_window() {
+        let mut s = Series::new(SimTime(1_000), 1);
+        s.instant(SimTime(0), 0, 0);
+        let record = TaskRecord {
+            class: ClassId(0),
+            index: 0,
+            arrival: SimTime(0),
+            start: Some(SimTime(0)),
+            finish: Some(SimTime(100_000_000_000)),
+            cpu: crate::time::SimDuration::from_secs(100),
+            suspended: crate::time::SimDuration::ZERO,
+            preemptions: 0,
+            switches: 1,
+            migrations: 0,
+            deadline: None,
+            weight: 1.0,
+        };
+        s.completion(&record);
+        s.instant(SimTime(100_000_000_000), 0, 1);
+        let w = s.finish(SimTime(100_000_000_000));
+        assert_eq!(w.len(), MAX_WINDOWS);
+        let last = w.last().unwrap();
+        assert_eq!(
+            (last.start, last.end),
+            (SimTime(99_990), SimTime(100_000_000_000))
+        );
+        assert_eq!(last.completions, 1);
+        assert!((last.busy_mean - 1.0).abs() < 1e-12, "{last:?}");
+        assert!(
+            w[..MAX_WINDOWS - 1]
+                .iter()
+                .all(|w| w.end.0 - w.start.0 == 10)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use crate::batch::Diagnostic;
 use crate::metrics::aggregate::{AggregateRow, Interval};
 use crate::metrics::metric::{Metric, PerMetric};
 use crate::metrics::summary::Classes;
@@ -36,10 +37,21 @@ pub struct RunMeta {
     pub points: Vec<String>,
     /// The scenario as run, as TOML.
     pub resolved_scenario: String,
+    /// Whether every run went to its end (no limit stopped one); run.json
+    /// files written before limits existed are complete.
+    #[serde(default = "yes")]
+    pub complete: bool,
+    /// Limits reached and deadlocks.
+    #[serde(default)]
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 fn one() -> u32 {
     1
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A row of `timeseries.csv`.

@@ -28,6 +28,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
+use crate::batch::{DiagnosticKind, Severity};
 use crate::metrics::aggregate::AggregateRow;
 use crate::metrics::metric::Metric;
 use crate::metrics::summary::Classes;
@@ -394,10 +395,52 @@ fn charts_section(out: &mut String, charts: &[Chart]) {
     out.push_str("</section>\n");
 }
 
+/// The limits reached and the deadlocks, first thing after the header: a
+/// run a limit stopped must not read as complete.
+fn diagnostics_section(out: &mut String, data: &RunData) {
+    let meta = &data.meta;
+    out.push_str("<section id=\"diagnostics\" class=\"diagnostics\">\n<h2>Diagnostics</h2>\n");
+    if !meta.complete {
+        let stopped = meta
+            .diagnostics
+            .iter()
+            .filter(|d| d.kind == DiagnosticKind::LimitReached)
+            .count();
+        let _ = writeln!(
+            out,
+            "<p class=\"incomplete\"><strong>Incomplete:</strong> a limit stopped {}; \
+             their results cover only the time until then.</p>",
+            plural(stopped, "run", "runs")
+        );
+    }
+    out.push_str("<ul>\n");
+    for d in &meta.diagnostics {
+        let kind = match (d.kind, d.severity) {
+            (DiagnosticKind::LimitReached, _) => "limit reached",
+            (DiagnosticKind::Deadlock, Severity::Error) => "deadlock",
+            (DiagnosticKind::Deadlock, Severity::Expected) => "deadlock (expected)",
+        };
+        let _ = writeln!(
+            out,
+            "<li><strong>{}</strong> {}: {}<br><span class=\"note\">{}</span></li>",
+            escape(kind),
+            escape(&d.run()),
+            escape(&d.message),
+            escape(&d.hint)
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
 /// The report page of `data` with `charts` and, when given, the text of
 /// `paired.csv`.
 pub fn render(data: &RunData, charts: &[Chart], paired: Option<&str>) -> String {
-    let mut sections = vec![("metrics", "Metrics")];
+    let diagnostics = !data.meta.diagnostics.is_empty() || !data.meta.complete;
+    let mut sections = Vec::new();
+    if diagnostics {
+        sections.push(("diagnostics", "Diagnostics"));
+    }
+    sections.push(("metrics", "Metrics"));
     if paired.is_some() {
         sections.push(("comparisons", "Comparisons"));
     }
@@ -417,6 +460,9 @@ pub fn render(data: &RunData, charts: &[Chart], paired: Option<&str>) -> String 
         escape(&data.meta.scenario)
     );
     header(&mut out, data, &sections);
+    if diagnostics {
+        diagnostics_section(&mut out, data);
+    }
     metrics_section(&mut out, data);
     if let Some(paired) = paired {
         paired_section(&mut out, data, paired);

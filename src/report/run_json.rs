@@ -9,7 +9,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::batch::BatchResult;
+use crate::batch::{BatchResult, Diagnostic};
 use crate::scenario::Study;
 
 /// The contents of `run.json`.
@@ -61,6 +61,12 @@ pub struct RunInfo<'a> {
     pub files: Vec<String>,
     /// The scenario as run, defaults filled in, as TOML.
     pub resolved_scenario: String,
+    /// Whether every run went to its end: false if a limit stopped one, and
+    /// then its results cover only the time until then.
+    pub complete: bool,
+    /// Limits reached and deadlocks: kind, severity, point, policy,
+    /// replication, instant, tasks and message of each.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> RunInfo<'a> {
@@ -115,6 +121,8 @@ impl<'a> RunInfo<'a> {
             tasks_csv: result.has_tasks,
             files: Vec::new(),
             resolved_scenario: base.resolved_toml(),
+            complete: result.complete(),
+            diagnostics: result.diagnostics(study),
         }
     }
 }

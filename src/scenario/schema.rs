@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::Spanned;
 
 use crate::dist::Dist;
+use crate::model::{Bytes, DeadlockOutcome};
 use crate::time::SimDuration;
 
 /// The whole file.
@@ -31,6 +32,8 @@ pub struct RawScenario {
     pub replications: Option<Spanned<u32>>,
     #[serde(default)]
     pub machine: RawMachine,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<RawLimits>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device: Vec<RawDevice>,
     #[serde(default)]
@@ -49,6 +52,120 @@ pub struct RawMachine {
     pub cpus: Option<Spanned<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_switch: Option<SimDuration>,
+}
+
+/// `[limits]`: each a value, or `"none"` for no limit.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<Spanned<Bound<i64>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_live_tasks: Option<Spanned<Bound<i64>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tasks: Option<Spanned<Bound<i64>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_time: Option<Spanned<Bound<SimDuration>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_memory: Option<Spanned<Bound<Bytes>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadlock: Option<DeadlockOutcome>,
+}
+
+/// A limit's value as written: a value, or `"none"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound<T> {
+    At(T),
+    Unlimited,
+}
+
+/// What a limit's value is read from, besides `"none"`.
+pub trait BoundValue: Sized + Serialize {
+    /// What a value looks like, for errors.
+    const EXPECTING: &'static str;
+    fn from_text(text: &str) -> Result<Self, String>;
+    fn from_integer(n: i64) -> Result<Self, String>;
+}
+
+impl BoundValue for i64 {
+    const EXPECTING: &'static str = "a whole number like 1000000, or \"none\" for no limit";
+    fn from_text(text: &str) -> Result<Self, String> {
+        Err(format!("expected {}, found \"{text}\"", Self::EXPECTING))
+    }
+    fn from_integer(n: i64) -> Result<Self, String> {
+        Ok(n)
+    }
+}
+
+impl BoundValue for SimDuration {
+    const EXPECTING: &'static str = "a duration like \"60s\", or \"none\" for no limit";
+    fn from_text(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|e| format!("{e}"))
+    }
+    fn from_integer(n: i64) -> Result<Self, String> {
+        Err(format!("a duration needs a unit: write \"{n}s\", not {n}"))
+    }
+}
+
+impl BoundValue for Bytes {
+    const EXPECTING: &'static str = "a size like \"4GiB\", or \"none\" for no limit";
+    fn from_text(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|e| format!("{e}"))
+    }
+    fn from_integer(n: i64) -> Result<Self, String> {
+        u64::try_from(n)
+            .map(Bytes)
+            .map_err(|_| format!("a size cannot be negative, found {n}"))
+    }
+}
+
+impl<'de, T: BoundValue> Deserialize<'de> for Bound<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<T: BoundValue> Visitor<'_> for V<T> {
+            type Value = Bound<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Bound<T>, E> {
+                if v == "none" {
+                    return Ok(Bound::Unlimited);
+                }
+                T::from_text(v).map(Bound::At).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bound<T>, E> {
+                T::from_integer(v).map(Bound::At).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bound<T>, E> {
+                self.visit_i128(i128::from(v))
+            }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Bound<T>, E> {
+                match i64::try_from(v) {
+                    Ok(v) => self.visit_i64(v),
+                    Err(_) => Err(E::custom(format!(
+                        "{v} is out of range: a limit is at most {}",
+                        i64::MAX
+                    ))),
+                }
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Bound<T>, E> {
+                self.visit_i128(i128::try_from(v).unwrap_or(i128::MAX))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Bound<T>, E> {
+                Err(E::custom(format!("expected {}, found {v}", T::EXPECTING)))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<T: BoundValue> Serialize for Bound<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Bound::At(v) => v.serialize(s),
+            Bound::Unlimited => s.serialize_str("none"),
+        }
+    }
 }
 
 /// `[[device]]`

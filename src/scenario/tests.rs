@@ -933,7 +933,7 @@ program = [ { compute = "1ms" } ]
     assert_eq!(s.base.context_switch, SimDuration::ZERO);
     assert_eq!(s.base.warmup, SimTime::ZERO);
     assert_eq!(s.base.horizon, SimTime(2_000_000_000));
-    assert_eq!(s.base.max_time, None);
+    assert_eq!(s.base.limits.max_time, None);
     let labels: Vec<&str> = s.policies.iter().map(|p| p.label.as_str()).collect();
     assert_eq!(labels, ["round-robin(quantum=10ms)", "fifo", "ps"]);
     assert_eq!(
@@ -1005,7 +1005,7 @@ program = [ { compute = "1ms" } ]
         (4, SimDuration::from_micros(5))
     );
     assert_eq!(
-        (s.base.warmup, s.base.max_time),
+        (s.base.warmup, s.base.limits.max_time),
         (SimTime(1_000_000_000), Some(SimTime(20_000_000_000)))
     );
     assert_eq!(s.policies[0].label, "asyncio");

@@ -10,10 +10,10 @@ use serde::de::IntoDeserializer;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::schema::{RawScenario, RawTask};
+use super::schema::{Bound, RawLimits, RawScenario, RawTask};
 use super::{Scenario, ScenarioError, nice_weight};
 use crate::dist::Dist;
-use crate::model::{Arrival, ClassSpec, DeviceSpec, SimConfig};
+use crate::model::{Arrival, Bytes, ClassSpec, DeviceSpec, Limits, SimConfig};
 use crate::task::program::Step;
 use crate::time::{SimDuration, SimTime};
 
@@ -86,6 +86,7 @@ impl<'a> Validator<'a> {
             replications,
             cpus,
         } = self.header(&raw, stem)?;
+        let limits = self.limits(&raw)?;
         let devices = self.devices(&raw)?;
         let policies = self.policies(&mut raw)?;
         let class_names: Vec<String> = raw
@@ -109,6 +110,8 @@ impl<'a> Validator<'a> {
         raw.replications = Some(Spanned::new(0..0, replications));
         raw.machine.cpus = Some(Spanned::new(0..0, cpus));
         raw.machine.context_switch = Some(raw.machine.context_switch.unwrap_or(SimDuration::ZERO));
+        raw.max_time = None;
+        raw.limits = Some(resolved_limits(&limits));
         Ok(Scenario {
             name,
             description: raw.description.clone(),
@@ -121,10 +124,7 @@ impl<'a> Validator<'a> {
                 context_switch: raw.machine.context_switch.unwrap_or(SimDuration::ZERO),
                 horizon: SimTime(horizon.as_nanos()),
                 warmup: SimTime(warmup.as_nanos()),
-                max_time: raw
-                    .max_time
-                    .as_ref()
-                    .map(|m| SimTime(m.get_ref().as_nanos())),
+                limits,
                 seed: 0,
                 classes,
                 devices,
@@ -138,7 +138,7 @@ impl<'a> Validator<'a> {
     }
 
     /// The top-level values: the name (the output folder's), horizon, warmup,
-    /// max_time, replications and CPUs.
+    /// replications and CPUs.
     fn header(&self, raw: &RawScenario, stem: Option<String>) -> Result<Header, ScenarioError> {
         let name = match &raw.name {
             Some(n) => {
@@ -167,11 +167,6 @@ impl<'a> Validator<'a> {
                 format!("warmup ({warmup}) must be shorter than the horizon ({horizon})"),
             ));
         }
-        if let Some(max) = &raw.max_time {
-            if max.get_ref().is_zero() {
-                return Err(self.err(max.span(), "max_time must be greater than zero"));
-            }
-        }
         let replications = raw.replications.as_ref().map_or(1, |r| *r.get_ref());
         if replications == 0 {
             let span = raw
@@ -199,6 +194,66 @@ impl<'a> Validator<'a> {
             replications,
             cpus,
         })
+    }
+
+    /// The `[limits]` table, defaults where a key is left out. `max_time` may
+    /// also stand at the top level, where it was first written, but not in
+    /// both places.
+    fn limits(&self, raw: &RawScenario) -> Result<Limits, ScenarioError> {
+        let table = raw.limits.clone().unwrap_or_default();
+        let mut limits = Limits::DEFAULT;
+        let count =
+            |value: &Option<Spanned<Bound<i64>>>, key: &str, default: Option<u64>| match value {
+                None => Ok(default),
+                Some(v) => match *v.get_ref() {
+                    Bound::Unlimited => Ok(None),
+                    Bound::At(n) if n >= 1 => Ok(Some(n as u64)),
+                    Bound::At(n) => Err(self.err(
+                        v.span(),
+                        format!("{key} must be at least 1, or \"none\" for no limit; found {n}"),
+                    )),
+                },
+            };
+        limits.max_events = count(&table.max_events, "max_events", limits.max_events)?;
+        limits.max_live_tasks = count(
+            &table.max_live_tasks,
+            "max_live_tasks",
+            limits.max_live_tasks,
+        )?;
+        limits.max_tasks = count(&table.max_tasks, "max_tasks", limits.max_tasks)?;
+        let max_time = match (&raw.max_time, &table.max_time) {
+            (Some(top), Some(_)) => {
+                return Err(self.err(
+                    top.span(),
+                    "max_time is given twice, here and in [limits]; keep the one in [limits]",
+                ));
+            }
+            (Some(top), None) => Some(Spanned::new(top.span(), Bound::At(*top.get_ref()))),
+            (None, in_table) => in_table.clone(),
+        };
+        if let Some(m) = &max_time {
+            limits.max_time = match *m.get_ref() {
+                Bound::Unlimited => None,
+                Bound::At(d) if d.is_zero() => {
+                    return Err(self.err(m.span(), "max_time must be greater than zero"));
+                }
+                Bound::At(d) => Some(SimTime(d.as_nanos())),
+            };
+        }
+        if let Some(m) = &table.max_memory {
+            limits.max_memory = match *m.get_ref() {
+                Bound::Unlimited => None,
+                Bound::At(Bytes(0)) => {
+                    return Err(self.err(
+                        m.span(),
+                        "max_memory must be greater than zero, or \"none\" for no limit",
+                    ));
+                }
+                Bound::At(b) => Some(b),
+            };
+        }
+        limits.deadlock = table.deadlock.unwrap_or_default();
+        Ok(limits)
     }
 
     /// The `[[device]]` tables: unique names, a capacity of at least 1.
@@ -346,6 +401,28 @@ impl<'a> Validator<'a> {
             spec.deadline = Some(period);
         }
         Ok(spec)
+    }
+}
+
+/// The `[limits]` table of the resolved scenario: every limit written out.
+fn resolved_limits(limits: &Limits) -> RawLimits {
+    fn at<T>(bound: Bound<T>) -> Option<Spanned<Bound<T>>> {
+        Some(Spanned::new(0..0, bound))
+    }
+    let count = |n: Option<u64>| {
+        at(n.map_or(Bound::Unlimited, |n| {
+            Bound::At(i64::try_from(n).unwrap_or(i64::MAX))
+        }))
+    };
+    RawLimits {
+        max_events: count(limits.max_events),
+        max_live_tasks: count(limits.max_live_tasks),
+        max_tasks: count(limits.max_tasks),
+        max_time: at(limits.max_time.map_or(Bound::Unlimited, |t| {
+            Bound::At(SimDuration::from_nanos(t.as_nanos()))
+        })),
+        max_memory: at(limits.max_memory.map_or(Bound::Unlimited, Bound::At)),
+        deadlock: Some(limits.deadlock),
     }
 }
 

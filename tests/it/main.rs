@@ -3,10 +3,12 @@
 mod bad_inputs;
 mod batch;
 mod cli;
+mod deadlock;
 mod every_policy;
 mod fuzz;
 mod golden;
 mod layering;
+mod limits;
 mod plots;
 mod references;
 mod report_html;

@@ -60,6 +60,8 @@ fn data() -> RunData {
             points: vec!["0.5".into(), "0.9".into()],
             resolved_scenario: "name = \"web & <friends>\"\n[[policy]]\nkind = \"fifo\"\n"
                 .to_string(),
+            complete: true,
+            diagnostics: Vec::new(),
         },
         aggregate,
         series: Vec::new(),
@@ -200,6 +202,38 @@ fn paired_comparisons_of_latency() {
         )
         .contains("single policy")
     );
+}
+
+/// A run with diagnostics shows them first, and says when it is incomplete;
+/// a run without shows no such section.
+#[test]
+fn diagnostics_come_first_and_say_incomplete() {
+    use crate::batch::{Diagnostic, DiagnosticKind, Severity};
+    let clean = render(&data(), &[], None);
+    assert!(!clean.contains("id=\"diagnostics\""));
+    let mut d = data();
+    d.meta.complete = false;
+    d.meta.diagnostics = vec![Diagnostic {
+        kind: DiagnosticKind::LimitReached,
+        severity: Severity::Error,
+        point: 1,
+        sweep_value: "0.9".into(),
+        policy: "<b>ps</b>".into(),
+        replication: 2,
+        instant: "5s".into(),
+        instant_ns: 5_000_000_000,
+        limit: Some(crate::model::Limit::MaxLiveTasks),
+        tasks: Vec::new(),
+        message: "reached max_live_tasks = 10 at 5s".into(),
+        hint: "raise it".into(),
+    }];
+    let page = render(&d, &[], None);
+    assert!(page.contains("<a href=\"#diagnostics\">Diagnostics</a>"));
+    assert!(page.contains("<strong>Incomplete:</strong> a limit stopped 1 run;"));
+    assert!(page.contains(
+        "<strong>limit reached</strong> point 1 (0.9), policy `&lt;b&gt;ps&lt;/b&gt;`, replication 2: reached max_live_tasks = 10 at 5s"
+    ));
+    assert!(page.find("id=\"diagnostics\"") < page.find("id=\"metrics\""));
 }
 
 #[test]
