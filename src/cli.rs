@@ -27,7 +27,7 @@ use store::{Plan, StartedFrom, Store};
 
 /// A deterministic simulator of cooperative and preemptive task scheduling.
 #[derive(Parser, Debug)]
-#[command(name = "corosim", version, about, long_about = None)]
+#[command(name = "corosim", version, about, long_about = None, after_help = EXIT_STATUS)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,7 +46,19 @@ enum Command {
     Merge(MergeArgs),
     /// Redraw the charts and report.html of an earlier run from its CSVs.
     Plot(PlotArgs),
+    /// Print a shell completion script: `corosim completions bash > ~/.local/share/bash-completion/completions/corosim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
+
+/// Every command's exit status (SPEC section 1), for `--help`.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  success
+  1  a failure while running: a limit reached, a deadlock, an unwritable folder
+  2  an invalid scenario or invalid arguments (nothing is written)";
 
 /// `corosim run --help`'s account of the output folder (the README's
 /// "The run folder" says the same at length).
@@ -190,6 +202,14 @@ fn run(cli: Cli, stdout: &mut Stdout) -> Result<ExitCode> {
         Command::Plot(args) => plot(args, stdout),
         Command::Policies => {
             stdout.print(print_policies)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            stdout.print(|w| {
+                clap_complete::generate(shell, &mut command, "corosim", w);
+                Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -3,6 +3,7 @@
 mod bad_inputs;
 mod batch;
 mod cli;
+mod completions;
 mod deadlock;
 mod every_policy;
 mod fuzz;
