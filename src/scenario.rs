@@ -138,10 +138,10 @@ impl Scenario {
             }
         }
         for task in &mut self.resolved.task {
-            if let Some(arrival) = &mut task.get_mut().arrival {
-                if let Some(toml::Value::Float(rate)) = arrival.get_mut().get_mut("rate") {
-                    *rate *= factor;
-                }
+            if let Some(arrival) = &mut task.get_mut().arrival
+                && let Some(toml::Value::Float(rate)) = arrival.get_mut().get_mut("rate")
+            {
+                *rate *= factor;
             }
         }
     }

@@ -200,7 +200,7 @@ impl FromStr for SimDuration {
         let mut place = scale as u128;
         for digit in frac.bytes() {
             let d = (digit - b'0') as u128;
-            if place % 10 != 0 {
+            if !place.is_multiple_of(10) {
                 if d != 0 {
                     return Err(not_whole());
                 }

@@ -42,15 +42,15 @@ impl Folder {
         let meta = match fs::metadata(dir) {
             Ok(meta) => meta,
             Err(e) => {
-                if let Some(file) = dir.ancestors().skip(1).find(|a| a.exists()) {
-                    if !file.is_dir() {
-                        return Err(Invalid(format!(
-                            "error: the run folder {} cannot be created: {} is a file, not a folder",
-                            dir.display(),
-                            file.display()
-                        ))
-                        .into());
-                    }
+                if let Some(file) = dir.ancestors().skip(1).find(|a| a.exists())
+                    && !file.is_dir()
+                {
+                    return Err(Invalid(format!(
+                        "error: the run folder {} cannot be created: {} is a file, not a folder",
+                        dir.display(),
+                        file.display()
+                    ))
+                    .into());
                 }
                 if e.kind() == io::ErrorKind::NotFound {
                     return Ok(Folder::Untouched);

@@ -184,12 +184,12 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
             }
             .into());
         }
-        if let Some(max) = self.config.limits.max_events {
-            if events > max {
-                // The event just popped is not carried out: it is pending.
-                self.stats.events = max;
-                return Err(self.reached(Limit::MaxEvents, 1));
-            }
+        if let Some(max) = self.config.limits.max_events
+            && events > max
+        {
+            // The event just popped is not carried out: it is pending.
+            self.stats.events = max;
+            return Err(self.reached(Limit::MaxEvents, 1));
         }
         self.check_memory(1)?;
         let next = events + CHECK_EVENTS;

@@ -215,13 +215,12 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                 self.wake(pid, cx)?;
             }
         }
-        if let Some(client) = closed {
-            if let Some(at) = self
+        if let Some(client) = closed
+            && let Some(at) = self
                 .arrivals
                 .closed_finished(class, client, self.now, self.config)
-            {
-                self.events.push(at, Event::Submit { class, client });
-            }
+        {
+            self.events.push(at, Event::Submit { class, client });
         }
         if let Some(policy) = &mut cx.policy {
             policy.exited(id);

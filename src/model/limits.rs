@@ -244,7 +244,7 @@ impl fmt::Display for Bytes {
     /// Exact: the largest binary unit that divides it (`4GiB`), else bytes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for &(unit, scale) in &BYTE_UNITS[..4] {
-            if self.0 >= scale && self.0 % scale == 0 {
+            if self.0 >= scale && self.0.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", self.0 / scale);
             }
         }

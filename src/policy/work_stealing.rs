@@ -200,7 +200,7 @@ impl Policy for WorkStealing {
     fn pick(&mut self, cpu: CpuId, _now: SimTime) -> Option<Dispatch> {
         let w = cpu.0 as usize;
         self.workers[w].ticks = self.workers[w].ticks.wrapping_add(1);
-        let global_first = self.workers[w].ticks % self.global_interval == 0;
+        let global_first = self.workers[w].ticks.is_multiple_of(self.global_interval);
         let task = (if global_first {
             self.inject.pop_front()
         } else {

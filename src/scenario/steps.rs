@@ -172,18 +172,17 @@ impl Validator<'_> {
         }
         let mut marks = vec![Mark::New; names.len()];
         for v in 0..names.len() {
-            if marks[v] == Mark::New {
-                if let Some((span, all_calls, cycle)) =
+            if marks[v] == Mark::New
+                && let Some((span, all_calls, cycle)) =
                     visit(v, &edges, &mut marks, &mut Vec::new())
-                {
-                    let chain: Vec<&str> = cycle.iter().map(|&i| names[i].as_str()).collect();
-                    let what = if all_calls {
-                        "recursion through `call` would make an infinite program"
-                    } else {
-                        "a cycle of `spawn`/`call` would create tasks forever"
-                    };
-                    return Err(self.err(span, format!("{what}: {}", chain.join(" -> "))));
-                }
+            {
+                let chain: Vec<&str> = cycle.iter().map(|&i| names[i].as_str()).collect();
+                let what = if all_calls {
+                    "recursion through `call` would make an infinite program"
+                } else {
+                    "a cycle of `spawn`/`call` would create tasks forever"
+                };
+                return Err(self.err(span, format!("{what}: {}", chain.join(" -> "))));
             }
         }
         Ok(())

@@ -269,13 +269,13 @@ impl<'a> Validator<'a> {
                     format!("a second device named `{}`", d.name.get_ref()),
                 ));
             }
-            if let Some(c) = &d.capacity {
-                if *c.get_ref() == 0 {
-                    return Err(self.err(
-                        c.span(),
-                        "capacity must be at least 1 (leave it out for unlimited)",
-                    ));
-                }
+            if let Some(c) = &d.capacity
+                && *c.get_ref() == 0
+            {
+                return Err(self.err(
+                    c.span(),
+                    "capacity must be at least 1 (leave it out for unlimited)",
+                ));
             }
             devices.push(DeviceSpec {
                 name: d.name.get_ref().clone(),
@@ -347,10 +347,10 @@ impl<'a> Validator<'a> {
                     ..
                 }),
             ) = (&t.get_ref().arrival, &class.arrival)
+                && think.is_zero()
+                && !takes_time(program, &programs)
             {
-                if think.is_zero() && !takes_time(program, &programs) {
-                    return Err(self.err(arrival.span(), "closed clients with no think time and a program that takes no time would submit tasks forever without the clock moving; give `think` or the program some duration"));
-                }
+                return Err(self.err(arrival.span(), "closed clients with no think time and a program that takes no time would submit tasks forever without the clock moving; give `think` or the program some duration"));
             }
         }
         for t in &raw.task {

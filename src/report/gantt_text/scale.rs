@@ -30,7 +30,7 @@ pub(super) fn decimals(ns: u64) -> usize {
         0
     } else {
         6 - (0..6)
-            .take_while(|i| frac % 10u64.pow(*i as u32 + 1) == 0)
+            .take_while(|i| frac.is_multiple_of(10u64.pow(*i as u32 + 1)))
             .count()
     }
 }
@@ -57,7 +57,7 @@ pub(super) fn choose_step(
             if columns(end, step) >= MIN_COLUMNS {
                 break;
             }
-            if g % k == 0 && columns(end, g / k) <= available {
+            if g.is_multiple_of(k) && columns(end, g / k) <= available {
                 step = g / k;
             }
         }
@@ -67,7 +67,7 @@ pub(super) fn choose_step(
         .flat_map(|e| [1, 2, 5].map(|m| 10u64.pow(e).saturating_mul(m)))
         .find(|&step| columns(end, step) <= available)
         .unwrap_or(end);
-    (step, g % step == 0)
+    (step, g.is_multiple_of(step))
 }
 
 #[cfg(test)]
