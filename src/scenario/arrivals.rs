@@ -14,7 +14,7 @@ use std::ops::Range;
 use serde::Serialize;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 use super::suggest::did_you_mean;
 use super::{ScenarioError, Validator};
@@ -84,12 +84,7 @@ fn read_as<K: ArrivalKind>(
     at: &dyn Fn(&str) -> Range<usize>,
 ) -> Result<(Arrival, toml::Table), ScenarioError> {
     let span = fields.span();
-    let kind = K::deserialize(fields.into_deserializer()).map_err(|e| {
-        v.err(
-            e.span().unwrap_or(span),
-            super::suggest::suggest_in_serde_message(e.message().trim_end()),
-        )
-    })?;
+    let kind = K::deserialize(fields.into_deserializer()).map_err(|e| v.toml_err(&e, span))?;
     let arrival = kind.resolve(v, at)?;
     Ok((arrival, toml::Table::try_from(&kind).unwrap_or_default()))
 }
@@ -171,8 +166,8 @@ impl Validator<'_> {
                 ),
             ));
         }
-        let own = own_fields(entries);
-        let (arrival, canonical) = read(&process, Spanned::new(span.clone(), own), self, &at)
+        let own = Validator::without(entries, &META, span.clone());
+        let (arrival, canonical) = read(&process, own, self, &at)
             .unwrap_or_else(|| Err(self.err(process_value.span(), "unknown arrival process")))?;
         let count = match entries.get("count") {
             None => None,
@@ -205,17 +200,6 @@ fn all_fields() -> Vec<&'static str> {
     }
     out.push("count");
     out
-}
-
-/// The table without `process` and `count`: what the process's struct reads.
-fn own_fields<'i>(entries: &DeTable<'i>) -> DeValue<'i> {
-    let mut own = DeTable::new();
-    for (key, value) in entries.iter() {
-        if !META.contains(&key.get_ref().as_ref()) {
-            own.insert(key.clone(), value.clone());
-        }
-    }
-    DeValue::Table(own)
 }
 
 /// The arrival table as the resolved scenario prints it: `process`, the

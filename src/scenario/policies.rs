@@ -4,7 +4,7 @@
 
 use serde::de::IntoDeserializer;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 use super::schema::RawScenario;
 use super::suggest::did_you_mean;
@@ -114,21 +114,10 @@ impl Validator<'_> {
                 ),
             ));
         }
-        let mut params = DeTable::new();
-        for (key, value) in entries.iter() {
-            if !META.contains(&key.get_ref().as_ref()) {
-                params.insert(key.clone(), value.clone());
-            }
-        }
-        let params = Spanned::new(span.clone(), DeValue::Table(params));
+        let params = Validator::without(entries, &META, span.clone());
         let config = match PolicyConfig::deserialize(info.kind, params.into_deserializer()) {
             Some(Ok(config)) => config,
-            Some(Err(e)) => {
-                return Err(self.err(
-                    e.span().unwrap_or(span.clone()),
-                    super::suggest::suggest_in_serde_message(e.message().trim_end()),
-                ));
-            }
+            Some(Err(e)) => return Err(self.toml_err(&e, span.clone())),
             None => return Err(unknown()),
         };
         config.check().map_err(|e| {

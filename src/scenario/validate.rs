@@ -41,13 +41,33 @@ impl<'a> Validator<'a> {
         &self,
         value: &Spanned<DeValue>,
     ) -> Result<T, ScenarioError> {
-        T::deserialize(value.clone().into_deserializer()).map_err(|e| {
-            let at: Range<usize> = e.span().unwrap_or(value.span());
-            self.err(
-                at,
-                super::suggest::suggest_in_serde_message(e.message().trim_end()),
-            )
-        })
+        T::deserialize(value.clone().into_deserializer())
+            .map_err(|e| self.toml_err(&e, value.span()))
+    }
+
+    /// A serde error from a span-keeping read, at its own place (or at
+    /// `fallback`), with a "did you mean" where serde listed the names.
+    pub(super) fn toml_err(&self, e: &toml::de::Error, fallback: Range<usize>) -> ScenarioError {
+        self.err(
+            e.span().unwrap_or(fallback),
+            super::suggest::suggest_in_serde_message(e.message().trim_end()),
+        )
+    }
+
+    /// `entries` without the keys in `meta`, as a table spanning `span`: the
+    /// fields a kind's own serde struct reads (policies, arrivals).
+    pub(super) fn without(
+        entries: &DeTable<'a>,
+        meta: &[&str],
+        span: Range<usize>,
+    ) -> Spanned<DeValue<'a>> {
+        let mut own = DeTable::new();
+        for (key, value) in entries.iter() {
+            if !meta.contains(&key.get_ref().as_ref()) {
+                own.insert(key.clone(), value.clone());
+            }
+        }
+        Spanned::new(span, DeValue::Table(own))
     }
 
     /// The span-keeping view of `table[index].key` (`index` into an array of

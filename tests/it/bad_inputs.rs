@@ -106,9 +106,22 @@ fn scenario_cases_name_a_line_and_column() {
         if !bad_dir().join(format!("{name}.toml")).exists() || whole_file.contains(&name.as_str()) {
             continue;
         }
-        let located = message
-            .lines()
-            .any(|l| l.contains(".toml:") || l.contains(".csv:"));
+        // `FILE.toml:LINE:COLUMN` (or a trace's `.csv`); a general error's
+        // "error: FILE.toml: ..." names the file but no place, and must not pass.
+        let located = message.lines().any(|l| {
+            [".toml:", ".csv:"]
+                .iter()
+                .any(|ext| l.split(ext).skip(1).any(has_line_and_column))
+        });
         assert!(located, "{name}: no file:line:column in\n{message}");
     }
+}
+
+/// Whether `rest` starts with `LINE:COLUMN`, both numbers.
+fn has_line_and_column(rest: &str) -> bool {
+    let mut parts = rest.splitn(2, ':');
+    let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).count();
+    let line = parts.next().unwrap_or("");
+    let column = parts.next().unwrap_or("");
+    digits(line) == line.len() && !line.is_empty() && digits(column) > 0
 }
