@@ -171,6 +171,9 @@ pub enum DiagnosticKind {
     LimitReached,
     /// Tasks waited on each other forever.
     Deadlock,
+    /// A coroutine step held its event loop for the policy's
+    /// `slow_callback_duration` or longer (asyncio).
+    SlowCallback,
 }
 
 /// Whether a diagnostic fails the run.
@@ -181,6 +184,8 @@ pub enum Severity {
     Error,
     /// The scenario declares it expected (`[limits] deadlock = "expected"`).
     Expected,
+    /// Worth knowing; the results are complete (a slow callback).
+    Warning,
 }
 
 /// Something a run reports besides its metrics, as `run.json` lists it: a
@@ -328,6 +333,34 @@ impl BatchResult {
                         deadlock.at,
                         message,
                         hint,
+                    )
+                });
+            }
+            let listed = &cell.stats.slow_callback_list;
+            let unlisted = cell.stats.slow_callbacks - listed.len() as u64;
+            for (i, slow) in listed.iter().enumerate() {
+                // CPython's debug-mode warning, word for word.
+                let mut message = format!(
+                    "Executing {} took {:.3} seconds (from {})",
+                    slow.task,
+                    slow.duration.as_secs_f64(),
+                    slow.at
+                );
+                if unlisted > 0 && i + 1 == listed.len() {
+                    message.push_str(&format!(
+                        "; {unlisted} more slow callbacks are counted, not listed"
+                    ));
+                }
+                out.push(Diagnostic {
+                    tasks: vec![slow.task.clone()],
+                    ..diagnostic(
+                        DiagnosticKind::SlowCallback,
+                        Severity::Warning,
+                        slow.at,
+                        message,
+                        "no other coroutine on its loop ran meanwhile: split the work with \
+                         `yield` (await asyncio.sleep(0)), or offload it to a thread pool"
+                            .to_string(),
                     )
                 });
             }

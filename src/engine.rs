@@ -47,7 +47,7 @@ mod tasks;
 use rand_chacha::ChaCha8Rng;
 
 use crate::model::{Limit, SimConfig};
-use crate::policy::{Policy, Ready, Scheduler};
+use crate::policy::{Policy, Scheduler, Via};
 use crate::rng::{self, Purpose};
 use crate::task::TaskId;
 use crate::task::{ClassId, Workload};
@@ -64,7 +64,7 @@ use limits::{Halt, Watch};
 pub use queue::EventQueue;
 pub use recorder::{Recorder, Segment, SegmentKind, TaskRecord};
 use resources::{Devices, Locks};
-use tasks::{Origin, Slot};
+use tasks::{Notice, Origin, Slot};
 
 /// What went wrong in a run: a task asked for something impossible. Scenario
 /// programs are validated so this cannot happen; a hand-written workload can.
@@ -119,6 +119,28 @@ pub struct RunStats {
     /// Tasks left waiting on each other forever, if any were.
     #[serde(default)]
     pub deadlock: Option<Deadlock>,
+    /// Dispatches at least as long as the policy's slow-callback threshold
+    /// (asyncio's `slow_callback_duration`): how many there were.
+    #[serde(default)]
+    pub slow_callbacks: u64,
+    /// The first [`SLOW_CALLBACKS_LISTED`] of them, in the order they ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slow_callback_list: Vec<SlowCallback>,
+}
+
+/// How many slow callbacks a run lists (all are counted).
+pub const SLOW_CALLBACKS_LISTED: usize = 100;
+
+/// One slow callback: a coroutine step that held its loop for at least the
+/// threshold, as asyncio's debug mode warns "Executing <Task> took 0.250 seconds".
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SlowCallback {
+    /// `class#n`.
+    pub task: String,
+    /// When the step began.
+    pub at: SimTime,
+    /// How long it ran (computing or blocked), from its start to its next await.
+    pub duration: crate::time::SimDuration,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -130,7 +152,7 @@ enum Event {
     /// A CPU's current phase (switch, compute stretch, cooperative block) ends.
     Cpu { cpu: u32, epoch: u32 },
     /// A sleep, an I/O without a limited device, or a preemptive block ends.
-    Wake(TaskId),
+    Wake(TaskId, Via),
     /// An I/O on a limited device completes.
     DeviceDone { device: u32, task: TaskId },
     /// The next completion under processor sharing.
@@ -197,8 +219,16 @@ struct Engine<'a, W: Workload, R: Recorder> {
     arrivals: Arrivals,
     devices: Devices,
     locks: Locks,
-    /// Tasks that became ready during the current instant, with why.
-    newly_ready: Vec<(TaskId, Ready)>,
+    /// What became ready during the current instant (with why), in the
+    /// order it happened, not yet told to the policy.
+    newly_ready: Vec<Notice>,
+    /// The policy models an event loop (`Policy::event_loop`).
+    event_loop: bool,
+    /// The policy's slow-callback threshold, if it has one.
+    slow_callback: Option<crate::time::SimDuration>,
+    /// When the step on each CPU began (after its switch and loop overhead),
+    /// for slow callbacks.
+    step_start: Vec<SimTime>,
     /// The policy's cooperative budget per dispatch, if any.
     budget: Option<u32>,
     next_seq: u64,
@@ -213,10 +243,15 @@ struct Engine<'a, W: Workload, R: Recorder> {
 
 impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
     fn new(config: &'a SimConfig, workload: &'a W, mode: &Mode, recorder: &'a mut R) -> Self {
-        let (preemptive, budget) = match mode {
-            Mode::Queue(q) => (q.policy.preemptive(), q.policy.budget()),
+        let (preemptive, budget, event_loop, slow_callback) = match mode {
+            Mode::Queue(q) => (
+                q.policy.preemptive(),
+                q.policy.budget(),
+                q.policy.event_loop(),
+                q.policy.slow_callback(),
+            ),
             // Under processor sharing a `block` is an I/O: nothing holds a CPU.
-            Mode::Fluid(_) => (true, None),
+            Mode::Fluid(_) => (true, None, false, None),
         };
         let classes = config.classes.len();
         let segments = recorder.wants_segments();
@@ -237,6 +272,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
             devices: Devices::new(&config.devices),
             locks: Locks::new(config.locks),
             newly_ready: Vec::new(),
+            event_loop,
+            slow_callback,
+            step_start: vec![SimTime::ZERO; config.cpus as usize],
             budget,
             next_seq: 0,
             next_serial: 0,
@@ -359,9 +397,9 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     self.cpu_phase_ended(q.policy.as_mut(), cpu as usize)?;
                 }
             }
-            Event::Wake(task) => {
+            Event::Wake(task, via) => {
                 let policy = mode.policy();
-                self.wake(task, &mut StepContext { cpu: None, policy })?;
+                self.wake(task, via, &mut StepContext { cpu: None, policy })?;
             }
             Event::DeviceDone { device, task } => {
                 if let Some((next, duration)) = self.devices.complete(device) {
@@ -371,7 +409,7 @@ impl<'a, W: Workload, R: Recorder> Engine<'a, W, R> {
                     );
                 }
                 let policy = mode.policy();
-                self.wake(task, &mut StepContext { cpu: None, policy })?;
+                self.wake(task, Via::Io, &mut StepContext { cpu: None, policy })?;
             }
             Event::PolicyTimer => {
                 if let Mode::Queue(q) = mode {

@@ -55,10 +55,13 @@ pub struct ReadyTask {
 /// Why a task is (again) ready.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ready {
-    /// It just arrived (or was spawned).
+    /// It just arrived from outside: an open arrival or a closed client's
+    /// next task.
     Arrived,
-    /// A sleep, I/O, lock or join it waited for completed.
-    Woke,
+    /// A running task spawned it.
+    Spawned,
+    /// What it waited for completed, by the path given.
+    Woke(Via),
     /// It yielded the CPU itself.
     Yielded,
     /// Its slice ran out: it goes to the back of its queue.
@@ -69,6 +72,22 @@ pub enum Ready {
         /// Slice time left, if it ran with a slice.
         slice_left: Option<SimDuration>,
     },
+}
+
+/// How a wake-up reached a task. Textbook policies treat every path alike;
+/// an event-loop model ([`Policy::event_loop`]) places each as its runtime
+/// does: a timer or an I/O is seen when the loop next polls, a lock hand-off
+/// is queued at once by the releasing task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// Its sleep's timer came due.
+    Timer,
+    /// Its I/O completed (or, under a preemptive policy, its blocking call).
+    Io,
+    /// A running task released the lock it waited for, handing it over.
+    Handoff,
+    /// The children it joined have all finished.
+    Join,
 }
 
 impl Ready {
@@ -184,7 +203,46 @@ pub trait Policy: Send {
 
     /// Takes a task stolen from another instance of the same policy.
     fn adopt(&mut self, stolen: Stolen) {
-        self.enqueue(stolen.task, Ready::Woke);
+        self.enqueue(stolen.task, Ready::Woke(Via::Handoff));
+    }
+
+    // ---- Event-loop models (asyncio) ----
+    //
+    // A policy that models a runtime's event loop sees everything that
+    // happens, in the order it happens, and decides itself when a wake-up
+    // becomes runnable ("at the next loop iteration"). The engine keeps the
+    // rest of the contract the same for every policy.
+
+    /// True if the policy models an event loop. Then the engine hands it
+    /// readiness in the order things happened (not each instant's batch
+    /// sorted by arrival) and before every `pick`; a task whose last await
+    /// completes is made ready and finishes when the loop resumes it; a
+    /// `sleep` of zero is a bare yield; and a `join` suspends once even when
+    /// its children have all finished (their done-callbacks must run first,
+    /// reported as [`Policy::relay`]s).
+    fn event_loop(&self) -> bool {
+        false
+    }
+
+    /// `task` suspended in a sleep until `due` (event-loop models: the timer
+    /// is pushed on the loop's heap now, in this order).
+    fn timer_set(&mut self, _task: TaskId, _due: SimTime) {}
+
+    /// A callback that wakes nobody was queued on `task`'s loop now: the
+    /// done-callback of a child `task` joins, when other children are still
+    /// outstanding (event-loop models).
+    fn relay(&mut self, _task: TaskId) {}
+
+    /// The loop's own time on `cpu` before the task just picked runs (its
+    /// iteration and callback costs), taken by the engine after each `pick`.
+    fn overhead(&mut self, _cpu: CpuId) -> SimDuration {
+        SimDuration::ZERO
+    }
+
+    /// A dispatch that runs this long or longer is a slow callback, counted
+    /// and listed (asyncio's `slow_callback_duration`); `None`: not tracked.
+    fn slow_callback(&self) -> Option<SimDuration> {
+        None
     }
 }
 
@@ -243,8 +301,10 @@ macro_rules! policy_list {
 }
 
 policy_list! {
-    /// The asyncio event loop.
+    /// A textbook FIFO ready queue.
     Fifo => fifo,
+    /// CPython's asyncio event loop.
+    Asyncio => asyncio,
     /// Last come, first served, cooperative.
     Lifo => lifo,
     /// Non-preemptive fixed priorities (class `priority`).

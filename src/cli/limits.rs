@@ -72,9 +72,13 @@ fn positive_size(text: &str) -> Result<String, String> {
 /// any fails the run.
 pub fn report_diagnostics(study: &Study, result: &BatchResult, quiet: bool) -> bool {
     let diagnostics = result.diagnostics(study);
-    let (errors, expected): (Vec<_>, Vec<_>) = diagnostics
-        .iter()
-        .partition(|d| d.severity == Severity::Error);
+    let of = |severity| {
+        diagnostics
+            .iter()
+            .filter(move |d: &&corosim::batch::Diagnostic| d.severity == severity)
+    };
+    let errors: Vec<_> = of(Severity::Error).collect();
+    let expected: Vec<_> = of(Severity::Expected).collect();
     // A sweep of overloaded points can stop dozens of runs: the first few
     // say what happened, run.json lists them all.
     const SHOWN: usize = 5;
@@ -91,6 +95,15 @@ pub fn report_diagnostics(study: &Study, result: &BatchResult, quiet: bool) -> b
     if !quiet {
         for d in expected.iter().take(SHOWN) {
             console::eprint_line(format_args!("note: {file}: {d} (expected by the scenario)"));
+        }
+        let slow: u64 = result.cells.iter().map(|c| c.stats.slow_callbacks).sum();
+        if slow > 0 {
+            let first = of(Severity::Warning).next();
+            console::eprint_line(format_args!(
+                "warning: {file}: {slow} slow callback(s), steps that held their event loop for \
+                 slow_callback_duration or longer; the first: {}; run.json lists them",
+                first.map_or_else(String::new, |d| format!("{d}"))
+            ));
         }
     }
     !errors.is_empty()

@@ -9,7 +9,7 @@ use super::{Engine, Event, Recorder, Segment, SegmentKind};
 use crate::policy::{Dispatch, Policy, Ready, RunningTask};
 use crate::task::Workload;
 use crate::task::{CpuId, TaskId};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// The queue mode: the policy, and what the engine keeps about it.
 pub(super) struct Queued {
@@ -99,8 +99,14 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         }
     }
 
-    /// Gives `cpu` to `d.task`, charging a context switch if it last ran another task.
+    /// Gives `cpu` to `d.task`, charging a context switch if it last ran
+    /// another task, and the loop's overhead if the policy has one.
     fn dispatch(&mut self, policy: &mut dyn Policy, cpu: usize, d: Dispatch) -> Result<(), Halt> {
+        let overhead = if self.event_loop {
+            policy.overhead(CpuId(cpu as u32))
+        } else {
+            SimDuration::ZERO
+        };
         let now = self.now;
         let cost = self.config.context_switch;
         let slot = self.slot_mut(d.task);
@@ -114,12 +120,15 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         if let Some(expired) = taken.preempted {
             self.count_preemption(expired, cpu);
         }
+        let mut before = overhead;
         if taken.handover == Handover::Switch {
             self.slot_mut(d.task).switches += 1;
-            if !cost.is_zero() {
-                self.enter(policy, cpu, Next::Switch(cost));
-                return Ok(());
-            }
+            before += cost;
+        }
+        self.step_start[cpu] = now + before;
+        if !before.is_zero() {
+            self.enter(policy, cpu, Next::Switch(before));
+            return Ok(());
         }
         self.run_on(policy, cpu)
     }
@@ -142,9 +151,11 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                 }
             }
             Exec::Block(d) => self.enter(policy, cpu, Next::Block(d)),
-            Exec::Suspended | Exec::Yielded | Exec::Finished => {
+            Exec::Suspended | Exec::Yielded => {
+                self.end_step(id, cpu);
                 self.enter(policy, cpu, Next::Release);
             }
+            Exec::Finished => self.enter(policy, cpu, Next::Release),
         }
         Ok(())
     }
@@ -163,21 +174,6 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         self.run_on(policy, cpu)
     }
 
-    /// Hands the tasks that became ready this instant to the policy, in
-    /// arrival order. Returns whether there were any.
-    fn flush_ready(&mut self, policy: &mut dyn Policy) -> bool {
-        if self.newly_ready.is_empty() {
-            return false;
-        }
-        let batch = self.take_ready();
-        for &(id, why) in &batch {
-            self.ready_order(id);
-            policy.enqueue(self.ready_view(id), why);
-        }
-        self.return_ready(batch);
-        true
-    }
-
     /// The end of an instant: ready tasks get idle CPUs, then displace running
     /// ones where the policy says so.
     pub(super) fn queue_decide(&mut self, q: &mut Queued) -> Result<(), Halt> {
@@ -186,6 +182,11 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
             changed |= self.flush_ready(q.policy.as_mut());
             for cpu in 0..self.cpus.len() {
                 while self.cpus[cpu].is_idle() {
+                    // An event loop decides on everything that happened so
+                    // far, the steps just run on other CPUs included.
+                    if self.event_loop {
+                        changed |= self.flush_ready(q.policy.as_mut());
+                    }
                     let Some(d) = q.policy.pick(CpuId(cpu as u32), self.now) else {
                         break;
                     };

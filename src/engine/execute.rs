@@ -4,9 +4,9 @@
 
 use super::cpu::Await;
 use super::limits::Halt;
-use super::tasks::Origin;
+use super::tasks::{Notice, Origin};
 use super::{Engine, Event, Recorder, SimError};
-use crate::policy::{Policy, Ready};
+use crate::policy::{Policy, Ready, Via};
 use crate::rng;
 use crate::task::TaskId;
 use crate::task::{Request, Workload};
@@ -52,9 +52,22 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                         return Ok(Exec::Compute);
                     }
                 }
+                // asyncio.sleep(0) is a bare yield (tasks.py `sleep`: `if
+                // delay <= 0: await __sleep0()`), not a timer.
+                Request::Sleep(d) if d.is_zero() && self.event_loop => {
+                    self.advance(id);
+                    self.make_ready(id, Ready::Yielded, cx.cpu);
+                    return Ok(Exec::Yielded);
+                }
                 Request::Sleep(d) => {
                     self.suspend(id);
-                    self.events.push(self.now + d, Event::Wake(id));
+                    let due = self.now + d;
+                    self.events.push(due, Event::Wake(id, Via::Timer));
+                    if self.event_loop
+                        && let Some(policy) = &mut cx.policy
+                    {
+                        policy.timer_set(id, due);
+                    }
                     return Ok(Exec::Suspended);
                 }
                 Request::Io { device, duration } => {
@@ -78,14 +91,16 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                                 );
                             }
                         }
-                        None => self.events.push(self.now + duration, Event::Wake(id)),
+                        None => self
+                            .events
+                            .push(self.now + duration, Event::Wake(id, Via::Io)),
                     }
                     return Ok(Exec::Suspended);
                 }
                 Request::Block(d) => {
                     self.suspend(id);
                     if self.preemptive {
-                        self.events.push(self.now + d, Event::Wake(id));
+                        self.events.push(self.now + d, Event::Wake(id, Via::Io));
                         return Ok(Exec::Suspended);
                     }
                     return Ok(Exec::Block(d));
@@ -115,7 +130,14 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                     }
                 }
                 Request::Join => {
-                    if slot.live_children > 0 {
+                    let (live, done) = (slot.live_children, slot.finished_unjoined);
+                    self.slot_mut(id).finished_unjoined = 0;
+                    if self.event_loop && done > 0 {
+                        self.suspend(id);
+                        self.join_finished(id, live, done, cx)?;
+                        return Ok(Exec::Suspended);
+                    }
+                    if live > 0 {
                         self.suspend(id);
                         self.slot_mut(id).joining = true;
                         return Ok(Exec::Suspended);
@@ -153,7 +175,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
                     if let Some(next) = self.locks.release(lock.0) {
                         // FIFO hand-off: the lock passes straight to the next waiter.
                         self.slot_mut(next).locks_held += 1;
-                        self.wake(next, cx)?;
+                        self.wake(next, Via::Handoff, cx)?;
                     }
                 }
                 Request::Done => {
@@ -163,6 +185,30 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
             }
             self.advance(id);
         }
+    }
+
+    /// An event loop's `join` (`await asyncio.gather(*children)`) on `done`
+    /// children that have already finished and `live` still running: gather
+    /// adds its done-callback to each, which on a finished task is queued at
+    /// once (futures.py `add_done_callback`: `if self._state != _PENDING:
+    /// self._loop.call_soon(...)`), so the task suspends even when every child
+    /// is done, and the last callback to run wakes it.
+    fn join_finished(
+        &mut self,
+        id: TaskId,
+        live: u32,
+        done: u32,
+        cx: &mut StepContext,
+    ) -> Result<(), SimError> {
+        let relays = if live == 0 { done - 1 } else { done };
+        for _ in 0..relays {
+            self.newly_ready.push(Notice::Relay(id));
+        }
+        if live == 0 {
+            return self.wake(id, Via::Join, cx);
+        }
+        self.slot_mut(id).joining = true;
+        Ok(())
     }
 
     /// Charges an await that would complete at once to the cooperative budget

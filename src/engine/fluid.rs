@@ -4,6 +4,7 @@
 
 use super::execute::{Exec, StepContext};
 use super::limits::Halt;
+use super::tasks::Notice;
 use super::{Engine, Event, Recorder};
 use crate::model::SimConfig;
 use crate::policy::ProcessorSharing;
@@ -54,9 +55,12 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
             return Ok(false);
         }
         let batch = self.take_ready();
-        for &(id, _) in &batch {
-            self.ready_order(id);
-            self.fluid_run(f, id)?;
+        for &notice in &batch {
+            // Relays come only from event-loop policies, never shared.
+            if let Notice::Ready(id, _) = notice {
+                self.ready_order(id);
+                self.fluid_run(f, id)?;
+            }
         }
         self.return_ready(batch);
         Ok(true)

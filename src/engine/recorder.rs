@@ -37,6 +37,9 @@ pub struct TaskRecord {
     pub deadline: Option<SimTime>,
     /// Its class weight, for fairness.
     pub weight: f64,
+    /// Its steps that held the loop for the policy's slow-callback threshold
+    /// or longer (asyncio's `slow_callback_duration`; 0 under other policies).
+    pub slow_callbacks: u32,
 }
 
 impl TaskRecord {

@@ -4,8 +4,8 @@
 
 use super::execute::StepContext;
 use super::limits::Halt;
-use super::{Engine, Event, Recorder, SimError, TaskRecord};
-use crate::policy::{Ready, ReadyTask};
+use super::{Engine, Event, Recorder, SLOW_CALLBACKS_LISTED, SimError, SlowCallback, TaskRecord};
+use crate::policy::{Policy, Ready, ReadyTask, Via};
 use crate::rng;
 use crate::task::{ClassId, Cx, Request, Workload};
 use crate::task::{CpuId, TaskId};
@@ -23,6 +23,26 @@ pub(super) enum Origin {
         parent: (TaskId, u64),
         by: Option<usize>,
     },
+}
+
+/// Something that happened to a task, for the policy: it became ready, or
+/// (event-loop models only) a callback that wakes nobody was queued on its
+/// loop. Kept in the order it happened until the policy is told.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Notice {
+    /// The task is ready, for this reason.
+    Ready(TaskId, Ready),
+    /// A done-callback of a child the task joins ran into others still
+    /// outstanding (`Policy::relay`).
+    Relay(TaskId),
+}
+
+impl Notice {
+    fn task(self) -> TaskId {
+        match self {
+            Notice::Ready(id, _) | Notice::Relay(id) => id,
+        }
+    }
 }
 
 /// A live task: its state machine, where it is in its life, and what is
@@ -47,6 +67,9 @@ pub(super) struct Slot<T> {
     pub(super) switches: u32,
     pub(super) parent: Option<(TaskId, u64)>,
     pub(super) live_children: u32,
+    /// Children that finished since the task last joined: under an event
+    /// loop a `join` still waits for their done-callbacks.
+    pub(super) finished_unjoined: u32,
     pub(super) joining: bool,
     pub(super) locks_held: u32,
     pub(super) closed_client: Option<u32>,
@@ -55,6 +78,7 @@ pub(super) struct Slot<T> {
     pub(super) last_cpu: Option<u32>,
     pub(super) woken_by: Option<u32>,
     pub(super) migrations: u32,
+    pub(super) slow_callbacks: u32,
 }
 
 impl<W: Workload, R: Recorder> Engine<'_, W, R> {
@@ -89,10 +113,10 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
     /// A new task of `class` arrives now and is ready (`may_create` said it
     /// could).
     pub(super) fn arrive(&mut self, class: ClassId, key: u64, origin: Origin) {
-        let (parent, closed_client, by) = match origin {
-            Origin::Open => (None, None, None),
-            Origin::Closed(client) => (None, Some(client), None),
-            Origin::Spawned { parent, by } => (Some(parent), None, by),
+        let (parent, closed_client, by, why) = match origin {
+            Origin::Open => (None, None, None, Ready::Arrived),
+            Origin::Closed(client) => (None, Some(client), None, Ready::Arrived),
+            Origin::Spawned { parent, by } => (Some(parent), None, by, Ready::Spawned),
         };
         let spec = &self.config.classes[class.0 as usize];
         let index = self.class_counts[class.0 as usize];
@@ -119,6 +143,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
             switches: 0,
             parent,
             live_children: 0,
+            finished_unjoined: 0,
             joining: false,
             locks_held: 0,
             closed_client,
@@ -126,6 +151,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
             last_cpu: None,
             woken_by: None,
             migrations: 0,
+            slow_callbacks: 0,
         };
         let id = match self.free.pop() {
             Some(i) => {
@@ -139,7 +165,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         };
         self.live += 1;
         self.advance(id);
-        self.make_ready(id, Ready::Arrived, by);
+        self.make_ready(id, why, by);
     }
 
     /// Resumes the task's state machine for its next request.
@@ -162,11 +188,11 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         let now = self.now;
         let slot = self.slot_mut(id);
         slot.woken_by = by.map(|c| c as u32);
-        if why == Ready::Woke {
+        if matches!(why, Ready::Woke(_)) {
             let (class, index) = (slot.class, slot.index);
             self.recorder.woke(now, class, index);
         }
-        self.newly_ready.push((id, why));
+        self.newly_ready.push(Notice::Ready(id, why));
     }
 
     pub(super) fn suspend(&mut self, id: TaskId) {
@@ -174,25 +200,56 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         self.slot_mut(id).suspended_since = now;
     }
 
-    /// A suspension of `id` ended: it moves past the request it waited on and
-    /// is ready, or, if that was its last step, finishes now (SPEC: a task
-    /// finishes when its last step completes, whatever that step is). `cx.cpu`
-    /// is the CPU whose task ended the suspension, if one did.
-    pub(super) fn wake(&mut self, id: TaskId, cx: &mut StepContext) -> Result<(), SimError> {
+    /// A suspension of `id` ended, by the path `via`: it moves past the
+    /// request it waited on and is ready, or, if that was its last step,
+    /// finishes now (SPEC: a task finishes when its last step completes,
+    /// whatever that step is). Under an event loop it is ready either way, and
+    /// finishes when the loop resumes it (SPEC: as CPython's coroutines do).
+    /// `cx.cpu` is the CPU whose task ended the suspension, if one did.
+    pub(super) fn wake(
+        &mut self,
+        id: TaskId,
+        via: Via,
+        cx: &mut StepContext,
+    ) -> Result<(), SimError> {
         let now = self.now;
         let slot = self.slot_mut(id);
         slot.suspended += now - slot.suspended_since;
         self.advance(id);
-        if self.slot(id).request == Request::Done {
+        if !self.event_loop && self.slot(id).request == Request::Done {
             return self.finish(id, cx);
         }
-        self.make_ready(id, Ready::Woke, cx.cpu);
+        self.make_ready(id, Ready::Woke(via), cx.cpu);
         Ok(())
+    }
+
+    /// The step `id` ran on `cpu` ends now (it awaits, yields or returns):
+    /// counted and listed if it held the loop for the slow-callback threshold.
+    pub(super) fn end_step(&mut self, id: TaskId, cpu: usize) {
+        let Some(threshold) = self.slow_callback else {
+            return;
+        };
+        let at = self.step_start[cpu];
+        let duration = self.now - at;
+        if duration < threshold {
+            return;
+        }
+        self.slot_mut(id).slow_callbacks += 1;
+        self.stats.slow_callbacks += 1;
+        if self.stats.slow_callback_list.len() < SLOW_CALLBACKS_LISTED {
+            let task = self.name(id);
+            self.stats
+                .slow_callback_list
+                .push(SlowCallback { task, at, duration });
+        }
     }
 
     /// `id` finishes now; `cx.cpu` is the CPU it ran on, if any (the waker of
     /// a parent waiting to join it).
     pub(super) fn finish(&mut self, id: TaskId, cx: &mut StepContext) -> Result<(), SimError> {
+        if let Some(cpu) = cx.cpu {
+            self.end_step(id, cpu);
+        }
         let slot = self.slot(id);
         if slot.locks_held > 0 {
             return Err(SimError::FinishedHoldingLock {
@@ -203,16 +260,20 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         let (parent, closed, class) = (slot.parent, slot.closed_client, slot.class);
         let record = self.record(id, Some(self.now));
         self.recorder.task_finished(&record);
-        if let Some((pid, serial)) = parent {
-            let waiting_parent = match self.slots[pid.index()].as_mut() {
-                Some(p) if p.serial == serial => {
-                    p.live_children -= 1;
-                    p.live_children == 0 && std::mem::take(&mut p.joining)
-                }
-                _ => false,
-            };
-            if waiting_parent {
-                self.wake(pid, cx)?;
+        if let Some((pid, serial)) = parent
+            && let Some(p) = self.slots[pid.index()].as_mut()
+            && p.serial == serial
+        {
+            p.live_children -= 1;
+            if !p.joining {
+                p.finished_unjoined += 1;
+            } else if p.live_children == 0 {
+                p.joining = false;
+                self.wake(pid, Via::Join, cx)?;
+            } else if self.event_loop {
+                // gather's done-callback for this child (tasks.py
+                // `_done_callback`), with others still outstanding.
+                self.newly_ready.push(Notice::Relay(pid));
             }
         }
         if let Some(client) = closed
@@ -246,6 +307,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
             migrations: s.migrations,
             deadline: s.deadline,
             weight: self.config.classes[s.class.0 as usize].weight,
+            slow_callbacks: s.slow_callbacks,
         }
     }
 
@@ -288,17 +350,38 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
         }
     }
 
-    /// Takes the tasks that became ready this instant, in arrival order, for
-    /// the caller to give each its ready order (`ready_order`) and hand on.
-    pub(super) fn take_ready(&mut self) -> Vec<(TaskId, Ready)> {
+    /// Takes what became ready this instant, in arrival order (under an
+    /// event loop: in the order it happened), for the caller to give each its
+    /// ready order (`ready_order`) and hand on.
+    pub(super) fn take_ready(&mut self) -> Vec<Notice> {
         let mut batch = std::mem::take(&mut self.newly_ready);
-        if batch.len() > 1 {
-            batch.sort_by_key(|&(id, _)| {
-                let s = self.slot(id);
+        if batch.len() > 1 && !self.event_loop {
+            batch.sort_by_key(|n| {
+                let s = self.slot(n.task());
                 (s.arrival, s.class, s.index)
             });
         }
         batch
+    }
+
+    /// Tells the policy what became ready since it was last told, in
+    /// [`Engine::take_ready`]'s order. Returns whether anything had.
+    pub(super) fn flush_ready(&mut self, policy: &mut dyn Policy) -> bool {
+        if self.newly_ready.is_empty() {
+            return false;
+        }
+        let batch = self.take_ready();
+        for &notice in &batch {
+            match notice {
+                Notice::Ready(id, why) => {
+                    self.ready_order(id);
+                    policy.enqueue(self.ready_view(id), why);
+                }
+                Notice::Relay(id) => policy.relay(id),
+            }
+        }
+        self.return_ready(batch);
+        true
     }
 
     /// Gives `id` the next place in ready order.
@@ -310,7 +393,7 @@ impl<W: Workload, R: Recorder> Engine<'_, W, R> {
 
     /// Hands back `take_ready`'s buffer, to be reused unless tasks became ready
     /// meanwhile: steady state allocates nothing.
-    pub(super) fn return_ready(&mut self, mut batch: Vec<(TaskId, Ready)>) {
+    pub(super) fn return_ready(&mut self, mut batch: Vec<Notice>) {
         batch.clear();
         if self.newly_ready.is_empty() {
             self.newly_ready = batch;

@@ -67,11 +67,14 @@ pub enum Metric {
     Events,
     /// Times measured tasks ran on a CPU other than the one they last ran on.
     Migrations,
+    /// Steps of measured tasks that held their loop for the policy's
+    /// slow-callback threshold or longer (asyncio's `slow_callback_duration`).
+    SlowCallbacks,
 }
 
 impl Metric {
     /// How many metrics there are.
-    pub const COUNT: usize = 21;
+    pub const COUNT: usize = 22;
 
     /// Every metric, in the order of `summary.csv`'s columns (SPEC section 6,
     /// corosim's additions last).
@@ -97,6 +100,7 @@ impl Metric {
         Metric::DeadlineMisses,
         Metric::Events,
         Metric::Migrations,
+        Metric::SlowCallbacks,
     ];
 
     /// Its column in `summary.csv` (and the stem of its `aggregate.csv`
@@ -124,6 +128,7 @@ impl Metric {
             Metric::DeadlineMisses => "deadline_misses",
             Metric::Events => "events",
             Metric::Migrations => "migrations",
+            Metric::SlowCallbacks => "slow_callbacks",
         }
     }
 
@@ -151,6 +156,7 @@ impl Metric {
             Metric::DeadlineMisses => "deadline misses",
             Metric::Events => "events",
             Metric::Migrations => "migrations",
+            Metric::SlowCallbacks => "slow callbacks",
         }
     }
 
@@ -164,7 +170,8 @@ impl Metric {
             | Metric::Preemptions
             | Metric::DeadlineMisses
             | Metric::Events
-            | Metric::Migrations => Unit::Count,
+            | Metric::Migrations
+            | Metric::SlowCallbacks => Unit::Count,
             Metric::ThroughputPerS => Unit::PerSecond,
             Metric::LatencyMeanS
             | Metric::LatencyP50S
@@ -206,6 +213,9 @@ impl Metric {
             Metric::DeadlineMisses => "measured tasks that finished after their deadline or never",
             Metric::Events => "events the run processed",
             Metric::Migrations => "times measured tasks moved to another CPU",
+            Metric::SlowCallbacks => {
+                "steps of measured tasks that held their event loop for slow_callback_duration or longer (asyncio)"
+            }
         }
     }
 
@@ -236,6 +246,7 @@ impl Metric {
             Metric::DeadlineMisses => n(s.deadline_misses),
             Metric::Events => n(s.events),
             Metric::Migrations => n(s.migrations),
+            Metric::SlowCallbacks => n(s.slow_callbacks),
         }
     }
 

@@ -76,6 +76,9 @@ pub struct ClassSummary {
     pub events: u64,
     /// Times measured tasks ran on a CPU other than the one they last ran on.
     pub migrations: u64,
+    /// Steps of measured tasks that held their loop for the slow-callback
+    /// threshold or longer.
+    pub slow_callbacks: u64,
 }
 
 /// The tasks a row of results covers: one class, or every class (`*`).
@@ -136,6 +139,7 @@ struct Accumulator {
     switches: u64,
     preemptions: u64,
     migrations: u64,
+    slow_callbacks: u64,
     deadline_misses: u64,
     jain_sum: f64,
     jain_sum_sq: f64,
@@ -154,6 +158,7 @@ impl Accumulator {
         self.switches += u64::from(r.switches);
         self.preemptions += u64::from(r.preemptions);
         self.migrations += u64::from(r.migrations);
+        self.slow_callbacks += u64::from(r.slow_callbacks);
         self.deadline_misses += u64::from(r.missed_deadline());
         if let Some(response) = r.response() {
             self.response.record(response.as_nanos());
@@ -225,6 +230,7 @@ impl Accumulator {
             deadline_misses: self.deadline_misses,
             events: stats.events,
             migrations: self.migrations,
+            slow_callbacks: self.slow_callbacks,
         }
     }
 }
@@ -354,6 +360,7 @@ mod tests {
             migrations: 0,
             deadline: None,
             weight: 1.0,
+            slow_callbacks: 0,
         }
     }
 

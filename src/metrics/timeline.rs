@@ -334,6 +334,7 @@ mod tests {
             migrations: 0,
             deadline: None,
             weight: 1.0,
+            slow_callbacks: 0,
         };
         s.completion(&record);
         s.instant(SimTime(100_000_000_000), 0, 1);

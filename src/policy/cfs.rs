@@ -185,7 +185,7 @@ impl Policy for Cfs {
         let sleeper_floor = self.min_vruntime - self.sched_latency.as_nanos_f64() / 2.0;
         let placed = match (why, self.get(task.id)) {
             (_, None) => self.min_vruntime,
-            (Ready::Woke, Some((v, _))) => v.max(sleeper_floor),
+            (Ready::Woke(_), Some((v, _))) => v.max(sleeper_floor),
             (_, Some((v, _))) => v,
         };
         *self.entry(task.id) = Some((placed, task.weight));

@@ -63,6 +63,7 @@ mod tests {
     use super::*;
     use crate::policy::TaskId;
     use crate::policy::testing::ready;
+    use crate::policy::Via;
 
     fn id(d: Option<Dispatch>) -> Option<TaskId> {
         d.map(|d| d.task)
@@ -75,7 +76,7 @@ mod tests {
             p.enqueue(ready(i, seq, 1), Ready::Arrived);
         }
         assert_eq!(id(p.pick(CpuId(0), SimTime::ZERO)), Some(TaskId(2)));
-        p.enqueue(ready(3, 3, 1), Ready::Woke);
+        p.enqueue(ready(3, 3, 1), Ready::Woke(Via::Io));
         assert_eq!(id(p.pick(CpuId(0), SimTime::ZERO)), Some(TaskId(3)));
         assert_eq!(p.steal().unwrap().task.id, TaskId(0));
         assert_eq!(id(p.pick(CpuId(0), SimTime::ZERO)), Some(TaskId(1)));

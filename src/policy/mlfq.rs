@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use super::{
     Carried, CpuId, Dispatch, ParamInfo, Policy, PolicyInfo, Ready, ReadyTask, RunningTask, Stolen,
-    TaskId,
+    TaskId, Via,
 };
 use crate::time::{SimDuration, SimTime};
 
@@ -342,7 +342,7 @@ impl Policy for Mlfq {
                 allot_left: allotment_left,
             });
         }
-        self.enqueue(stolen.task, Ready::Woke);
+        self.enqueue(stolen.task, Ready::Woke(Via::Io));
     }
 }
 
@@ -362,7 +362,7 @@ mod tests {
         assert_eq!(p.pick(CpuId(0), SimTime::ZERO).unwrap().slice, Some(ms(10)));
         // Runs 6ms, then does I/O: 4ms of its quantum are left at level 0.
         p.ran(TaskId(0), ms(6), SimTime::ZERO);
-        p.enqueue(ready(0, 1, 100), Ready::Woke);
+        p.enqueue(ready(0, 1, 100), Ready::Woke(Via::Io));
         assert_eq!(p.pick(CpuId(0), SimTime::ZERO).unwrap().slice, Some(ms(4)));
         p.ran(TaskId(0), ms(4), SimTime::ZERO);
         assert_eq!(p.level_of(TaskId(0)), 1);

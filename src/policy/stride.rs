@@ -97,7 +97,7 @@ impl Policy for Stride {
         let tickets = f64::from(task.tickets.max(1));
         let entry = self.entry(task.id);
         let pass = match (why, *entry) {
-            (Ready::Arrived | Ready::Woke, Some((p, _))) => p.max(floor),
+            (Ready::Arrived | Ready::Spawned | Ready::Woke(_), Some((p, _))) => p.max(floor),
             (_, Some((p, _))) => p,
             (_, None) => floor,
         };

@@ -182,7 +182,7 @@ impl Policy for WorkStealing {
                     None => self.inject.push_back(task),
                 }
             }
-            Ready::Arrived | Ready::Woke => match own(task.woken_by) {
+            Ready::Arrived | Ready::Spawned | Ready::Woke(_) => match own(task.woken_by) {
                 Some(w) if self.lifo_slot => {
                     if let Some(previous) = self.workers[w].lifo.replace(task) {
                         self.push_local(w, previous);

@@ -417,8 +417,9 @@ fn diagnostics_section(out: &mut String, data: &RunData) {
     for d in &meta.diagnostics {
         let kind = match (d.kind, d.severity) {
             (DiagnosticKind::LimitReached, _) => "limit reached",
-            (DiagnosticKind::Deadlock, Severity::Error) => "deadlock",
+            (DiagnosticKind::Deadlock, Severity::Error | Severity::Warning) => "deadlock",
             (DiagnosticKind::Deadlock, Severity::Expected) => "deadlock (expected)",
+            (DiagnosticKind::SlowCallback, _) => "slow callback",
         };
         let _ = writeln!(
             out,

@@ -340,7 +340,7 @@ fn unknown_policy_kind() {
         Some((3, 8)),
         &[
             "unknown policy `sjf-ish`",
-            "expected one of: fifo, lifo, priority, sjf, work-stealing, round-robin",
+            "expected one of: fifo, asyncio, lifo, priority, sjf, work-stealing, round-robin",
         ],
     );
 }

@@ -214,10 +214,10 @@ fn max_events_from_the_scenario_stops_the_run_after_that_many_events() {
     assert!(err.contains("max_events = 5000 at "), "{err}");
     assert!(err.contains("with 5000 events processed"), "{err}");
     let summary = String::from_utf8(read(dir.path().join("out/summary.csv"))).unwrap();
-    assert!(
-        summary.lines().nth(1).unwrap().ends_with(",5000,0"),
-        "{summary}"
-    );
+    let mut lines = summary.lines().map(|l| l.split(',').collect::<Vec<_>>());
+    let header = lines.next().unwrap();
+    let events = header.iter().position(|&c| c == "events").unwrap();
+    assert_eq!(lines.next().unwrap()[events], "5000", "{summary}");
 }
 
 #[test]
