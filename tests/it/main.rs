@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a module per concern.
 
+mod asyncio;
 mod bad_inputs;
 mod batch;
 mod cli;
