@@ -16,12 +16,11 @@ use super::support::{run, scenario};
 /// another count (the closing note of issue 11 reports 20,000).
 const CI_PROGRAMS: usize = 500;
 
-/// `class#index` -> (start, finish) in ns, of policy `policy`, replication 0.
-fn times(
-    s: &corosim::scenario::Scenario,
-    r: &BatchResult,
-    policy: usize,
-) -> BTreeMap<String, (u64, u64)> {
+/// `class#index` -> (start, finish) in ns.
+type Times = BTreeMap<String, (u64, u64)>;
+
+/// The start and finish of every task of policy `policy`, replication 0.
+fn times(s: &corosim::scenario::Scenario, r: &BatchResult, policy: usize) -> Times {
     let cell = r
         .cells
         .iter()
@@ -42,9 +41,7 @@ fn times(
 
 /// A one-CPU scenario under `asyncio` then `fifo`, one task per class
 /// (`name`, arrival in us, program), durations in microseconds.
-fn both(
-    classes: &[(&str, Option<u64>, &str)],
-) -> (BTreeMap<String, (u64, u64)>, BTreeMap<String, (u64, u64)>) {
+fn both(classes: &[(&str, Option<u64>, &str)]) -> (Times, Times) {
     let mut text = String::from(
         "name = \"rule\"\nhorizon = \"1s\"\n\n[[policy]]\nkind = \"asyncio\"\n\n[[policy]]\nkind = \"fifo\"\n",
     );
@@ -62,7 +59,7 @@ fn both(
     (times(&s, &r, 0), times(&s, &r, 1))
 }
 
-fn us(pairs: &[(&str, u64, u64)]) -> BTreeMap<String, (u64, u64)> {
+fn us(pairs: &[(&str, u64, u64)]) -> Times {
     pairs
         .iter()
         .map(|&(name, start, finish)| (format!("{name}#0"), (start * 1000, finish * 1000)))
@@ -310,7 +307,7 @@ fn random_programs_match_cpython_to_the_nanosecond() {
     for line in text.lines() {
         let program: serde_json::Value = serde_json::from_str(line).unwrap();
         let toml = program["toml"].as_str().unwrap();
-        let expected: BTreeMap<String, (u64, u64)> = program["tasks"]
+        let expected: Times = program["tasks"]
             .as_object()
             .unwrap()
             .iter()
