@@ -31,6 +31,11 @@ use store::{Plan, StartedFrom, Store};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print nothing but errors and what the command exists to print (the
+    /// policy list, a completion script): no progress bar, no headline, no
+    /// notes or warnings; `check` then only validates. Accepted by every command.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,7 +89,8 @@ struct PlotArgs {
 
 #[derive(clap::Args, Debug)]
 struct ScenarioArgs {
-    /// Scenario files (TOML).
+    /// Scenario files (TOML); `-` reads one from standard input (errors then
+    /// name it `<stdin>`; without a `name` it is called `scenario`).
     #[arg(required = true)]
     scenarios: Vec<PathBuf>,
     /// Override the scenario's base seed.
@@ -132,9 +138,6 @@ struct RunArgs {
     /// Print a text Gantt chart of the first moments of each policy's first run.
     #[arg(long)]
     gantt: bool,
-    /// Print nothing but errors (no progress bar).
-    #[arg(long)]
-    quiet: bool,
     #[command(flatten)]
     limits: limits::LimitArgs,
 }
@@ -156,9 +159,6 @@ struct MergeArgs {
     /// Write into a non-empty folder that no corosim run made (see `corosim run --help`).
     #[arg(long)]
     force: bool,
-    /// Print nothing but errors.
-    #[arg(long)]
-    quiet: bool,
 }
 
 /// Bad input: exit 2, nothing written.
@@ -195,11 +195,12 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, stdout: &mut Stdout) -> Result<ExitCode> {
+    let quiet = cli.quiet;
     match cli.command {
-        Command::Run(args) => run_scenarios(args, stdout),
-        Command::Check(args) => check(args, stdout),
-        Command::Merge(args) => merge(args, stdout),
-        Command::Plot(args) => plot(args, stdout),
+        Command::Run(args) => run_scenarios(args, quiet, stdout),
+        Command::Check(args) => check(args, quiet, stdout),
+        Command::Merge(args) => merge(args, quiet, stdout),
+        Command::Plot(args) => plot(args, quiet, stdout),
         Command::Policies => {
             stdout.print(print_policies)?;
             Ok(ExitCode::SUCCESS)
@@ -240,15 +241,15 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
                 .map_err(|e| Invalid(format!("error: {e}")))
         })
         .collect::<Result<_, _>>()?;
+    if args.scenarios.iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(Invalid(
+            "error: `-` (standard input) is given more than once; it can be read only once".into(),
+        ));
+    }
     let mut loaded = Vec::new();
     for path in &args.scenarios {
         // Read once: the plan keeps exactly the text the study was built from.
-        let scenario_text = std::fs::read_to_string(path).map_err(|e| {
-            Invalid(format!(
-                "error: {}: cannot read the scenario: {e}",
-                path.display()
-            ))
-        })?;
+        let scenario_text = read_scenario(path)?;
         let study = Study::from_text_at(&scenario_text, path, &overrides, args.seed)?;
         let plan = Plan {
             corosim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -272,8 +273,26 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
     Ok(loaded)
 }
 
-fn check(args: CheckArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+/// Whether a scenario argument is `-`, standard input.
+fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// The text of the scenario at `path`, or of standard input for `-`.
+fn read_scenario(path: &Path) -> Result<String, Invalid> {
+    let (text, name) = if is_stdin(path) {
+        (io::read_to_string(io::stdin().lock()), "<stdin>".into())
+    } else {
+        (std::fs::read_to_string(path), path.display().to_string())
+    };
+    text.map_err(|e| Invalid(format!("error: {name}: cannot read the scenario: {e}")))
+}
+
+fn check(args: CheckArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
     for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, false)? {
+        if quiet {
+            continue;
+        }
         let base = &study.base;
         stdout.line(format_args!(
             "# {} ({}): valid",
@@ -335,7 +354,7 @@ fn print_policies(out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+fn run_scenarios(args: RunArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
     let task_rows = if args.tasks_csv {
         TaskRows::Always
     } else if args.no_tasks_csv {
@@ -377,7 +396,7 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             store.clear()?;
         }
         folder.clear(&dir)?;
-        if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
+        if store.start(plan)? == StartedFrom::OtherPlan && !quiet {
             eprint_line(format_args!(
                 "note: {} held results of a different run (scenario or options changed); starting over",
                 dir.display()
@@ -386,13 +405,13 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         let mine = batch::plan(study)
             .len()
             .div_ceil(args.shard.map_or(1, |s| s.count as usize));
-        let bar = progress_bar(mine as u64, args.quiet);
+        let bar = progress_bar(mine as u64, quiet);
         let result = batch::run_with(study, &options, Some(&store), &|_: &Cell| bar.inc(1))
             .with_context(|| format!("running {}", study.base.file.display()))?;
         bar.finish_and_clear();
         if let Some(shard) = args.shard {
-            failed |= limits::report_diagnostics(study, &result, args.quiet);
-            if !args.quiet {
+            failed |= limits::report_diagnostics(study, &result, quiet);
+            if !quiet {
                 stdout.line(format_args!(
                     "{}: shard {}/{}: {} runs in {} ({} resumed); combine the shards with `corosim merge`",
                     study.name(),
@@ -413,7 +432,7 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             args.trace,
             !args.no_plots,
         )?;
-        if !args.quiet {
+        if !quiet {
             stdout.print(|w| {
                 output::print_headline(w, study, &result, &dir)?;
                 for line in batch::headline_notes(study, &result) {
@@ -425,7 +444,7 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         if args.gantt {
             stdout.print(|w| print_gantts(w, study, &result.cells))?;
         }
-        failed |= limits::report_diagnostics(study, &result, args.quiet);
+        failed |= limits::report_diagnostics(study, &result, quiet);
     }
     Ok(if failed {
         ExitCode::from(1)
@@ -459,7 +478,7 @@ fn print_gantts(out: &mut dyn Write, study: &Study, cells: &[Cell]) -> io::Resul
     Ok(())
 }
 
-fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+fn plot(args: PlotArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
     let run_json = args.dir.join(OutputFile::RunJson.name());
     let ours = match std::fs::read_to_string(&run_json) {
         Ok(text) => FolderRecord::read(&text).is_some(),
@@ -486,6 +505,9 @@ fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         .into());
     }
     let written = output::redraw(&args.dir)?;
+    if quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
     stdout.line(format_args!(
         "{}: {} files drawn, report in {}",
         args.dir.display(),
@@ -510,7 +532,7 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+fn merge(args: MergeArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
     let mut plans = Vec::new();
     for dir in &args.shards {
         let plan = Store::new(dir).plan()?.ok_or_else(|| {
@@ -572,7 +594,7 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
     output::write_outputs(&dir, &study, &result, &command_line(), plan.trace, true)?;
-    if !args.quiet {
+    if !quiet {
         stdout.print(|w| {
             output::print_headline(w, &study, &result, &dir)?;
             for line in batch::headline_notes(&study, &result) {
@@ -581,7 +603,7 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             Ok(())
         })?;
     }
-    Ok(if limits::report_diagnostics(&study, &result, args.quiet) {
+    Ok(if limits::report_diagnostics(&study, &result, quiet) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -49,7 +49,10 @@ impl Study {
     }
 
     /// A study from the `text` of the scenario file at `path`, as `load`
-    /// would read it (to rebuild a run from a copy of its scenario).
+    /// would read it (to rebuild a run from a copy of its scenario). The
+    /// path `-` stands for standard input: errors name it `<stdin>`, the
+    /// files it names are relative to the current directory, and without a
+    /// `name` it is called `scenario`.
     pub fn from_text_at(
         text: &str,
         path: &Path,

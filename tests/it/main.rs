@@ -4,6 +4,7 @@ mod bad_inputs;
 mod batch;
 mod cli;
 mod completions;
+mod conventions;
 mod deadlock;
 mod every_policy;
 mod fuzz;
