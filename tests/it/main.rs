@@ -16,6 +16,7 @@ mod references;
 mod report_html;
 mod robustness;
 mod support;
+mod sweep_columns;
 mod theory;
 mod toolchain;
 mod trace;
