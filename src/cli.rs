@@ -19,6 +19,7 @@ use corosim::batch::{self, BatchOptions, Cell, Shard, TaskRows};
 use corosim::policy::POLICIES;
 use corosim::report::files::OutputFile;
 use corosim::report::run_json::FolderRecord;
+use corosim::report::trace::{TraceLimit, TraceWindow};
 use corosim::scenario::{Override, ScenarioError, Study};
 
 use console::{Stdout, eprint_line};
@@ -74,10 +75,10 @@ The output folder:
   nothing written) unless --force.
   It removes only files it wrote itself: those the previous run's run.json lists
   (data, charts, report.html), or, from a run that wrote no list, the names of
-  corosim's outputs (summary.csv, ..., trace.json, run.json, report.html). Never
+  corosim's outputs (summary.csv, ..., trace.json(.gz), run.json, report.html). Never
   another file, whatever its name (your own *.png and *.svg stay), and never
   outside the folder. A file of an earlier run that this one does not write
-  (trace.json without --trace) is removed.
+  (trace.json without --trace, or with --trace=gz) is removed.
   --out naming a file, or a path under one, exits 2; a folder the system refuses to
   create or write (permissions, a read-only disk) exits 1, naming it.";
 
@@ -128,10 +129,27 @@ struct RunArgs {
     /// removes nothing there; it replaces only files named like its outputs.
     #[arg(long)]
     force: bool,
-    /// Also write trace.json (Chrome trace-event format, opens in Perfetto): the whole
-    /// timeline of replication 0 of every point and policy.
-    #[arg(long)]
-    trace: bool,
+    /// Also write the whole timeline of replication 0 of every point and policy as
+    /// Chrome trace-event JSON, which opens in Perfetto: `--trace` (or `--trace=json`)
+    /// writes trace.json, `--trace=gz` the same JSON gzipped as trace.json.gz
+    /// (reproducible bytes: no time stamp or file name in the header).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "json"
+    )]
+    trace: Option<output::TraceFormat>,
+    /// Trace only the virtual time FROM..TO, like 1s..2s (either end may be left
+    /// out: ..500ms, 2s..); slices crossing an edge are cut there. Needs --trace.
+    #[arg(long, value_name = "FROM..TO", requires = "trace")]
+    trace_window: Option<TraceWindow>,
+    /// Trace at most N CPU slices per run: the first N by start, and nothing from
+    /// the instant the next one starts. A cut run says so in its process name and
+    /// the file's otherData, and the run prints a note (not with --quiet). Needs --trace.
+    #[arg(long, value_name = "N", requires = "trace", value_parser = clap::value_parser!(u64).range(1..))]
+    trace_max_slices: Option<u64>,
     /// Do not draw the charts and report.html (`corosim plot DIR` draws them later).
     #[arg(long)]
     no_plots: bool,
@@ -232,7 +250,11 @@ struct Loaded {
     plan: Plan,
 }
 
-fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec<Loaded>, Invalid> {
+fn load_all(
+    args: &ScenarioArgs,
+    task_rows: TaskRows,
+    trace: Option<output::TraceOutput>,
+) -> Result<Vec<Loaded>, Invalid> {
     let overrides: Vec<Override> = args
         .sets
         .iter()
@@ -258,7 +280,8 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
             sets: args.sets.clone(),
             seed: args.seed,
             task_rows,
-            trace,
+            trace: trace.is_some(),
+            trace_output: trace.unwrap_or_default(),
         };
         loaded.push(Loaded { study, plan });
     }
@@ -289,7 +312,7 @@ fn read_scenario(path: &Path) -> Result<String, Invalid> {
 }
 
 fn check(args: CheckArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
-    for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, false)? {
+    for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, None)? {
         if quiet {
             continue;
         }
@@ -367,14 +390,21 @@ fn run_scenarios(args: RunArgs, quiet: bool, stdout: &mut Stdout) -> Result<Exit
     }
     let mut scenario_args = args.scenario;
     scenario_args.sets.extend(args.limits.sets());
-    let loaded = load_all(&scenario_args, task_rows, args.trace)?;
+    let trace = args.trace.map(|format| output::TraceOutput {
+        format,
+        limit: TraceLimit {
+            window: args.trace_window,
+            max_slices: args.trace_max_slices,
+        },
+    });
+    let loaded = load_all(&scenario_args, task_rows, trace)?;
     let mut failed = false;
     let command_line = command_line();
     let options = BatchOptions {
         jobs: args.jobs,
         task_rows,
         shard: args.shard,
-        trace: args.trace,
+        trace: trace.is_some(),
     };
     let several = loaded.len() > 1;
     // Every folder is inspected before any is written: a refused one
@@ -424,14 +454,8 @@ fn run_scenarios(args: RunArgs, quiet: bool, stdout: &mut Stdout) -> Result<Exit
             }
             continue;
         }
-        output::write_outputs(
-            &dir,
-            study,
-            &result,
-            &command_line,
-            args.trace,
-            !args.no_plots,
-        )?;
+        let trace_note =
+            output::write_outputs(&dir, study, &result, &command_line, trace, !args.no_plots)?;
         if !quiet {
             stdout.print(|w| {
                 output::print_headline(w, study, &result, &dir)?;
@@ -443,6 +467,9 @@ fn run_scenarios(args: RunArgs, quiet: bool, stdout: &mut Stdout) -> Result<Exit
         }
         if args.gantt {
             stdout.print(|w| print_gantts(w, study, &result.cells))?;
+        }
+        if let Some(note) = trace_note.filter(|_| !quiet) {
+            eprint_line(note);
         }
         failed |= limits::report_diagnostics(study, &result, quiet);
     }
@@ -593,7 +620,11 @@ fn merge(args: MergeArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> 
         trace: plan.trace,
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
-    output::write_outputs(&dir, &study, &result, &command_line(), plan.trace, true)?;
+    let trace = plan.trace.then_some(plan.trace_output);
+    let trace_note = output::write_outputs(&dir, &study, &result, &command_line(), trace, true)?;
+    if let Some(note) = trace_note.filter(|_| !quiet) {
+        eprint_line(note);
+    }
     if !quiet {
         stdout.print(|w| {
             output::print_headline(w, &study, &result, &dir)?;
