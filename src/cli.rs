@@ -19,6 +19,7 @@ use corosim::batch::{self, BatchOptions, Cell, Shard, TaskRows};
 use corosim::policy::POLICIES;
 use corosim::report::files::OutputFile;
 use corosim::report::run_json::FolderRecord;
+use corosim::report::trace::{TraceLimit, TraceWindow};
 use corosim::scenario::{Override, ScenarioError, Study};
 
 use console::{Stdout, eprint_line};
@@ -31,6 +32,11 @@ use store::{Plan, StartedFrom, Store};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print nothing but errors and what the command exists to print (the
+    /// policy list, a completion script): no progress bar, no headline, no
+    /// notes or warnings; `check` then only validates. Accepted by every command.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -69,10 +75,10 @@ The output folder:
   nothing written) unless --force.
   It removes only files it wrote itself: those the previous run's run.json lists
   (data, charts, report.html), or, from a run that wrote no list, the names of
-  corosim's outputs (summary.csv, ..., trace.json, run.json, report.html). Never
+  corosim's outputs (summary.csv, ..., trace.json(.gz), run.json, report.html). Never
   another file, whatever its name (your own *.png and *.svg stay), and never
   outside the folder. A file of an earlier run that this one does not write
-  (trace.json without --trace) is removed.
+  (trace.json without --trace, or with --trace=gz) is removed.
   --out naming a file, or a path under one, exits 2; a folder the system refuses to
   create or write (permissions, a read-only disk) exits 1, naming it.";
 
@@ -84,7 +90,8 @@ struct PlotArgs {
 
 #[derive(clap::Args, Debug)]
 struct ScenarioArgs {
-    /// Scenario files (TOML).
+    /// Scenario files (TOML); `-` reads one from standard input (errors then
+    /// name it `<stdin>`; without a `name` it is called `scenario`).
     #[arg(required = true)]
     scenarios: Vec<PathBuf>,
     /// Override the scenario's base seed.
@@ -122,19 +129,33 @@ struct RunArgs {
     /// removes nothing there; it replaces only files named like its outputs.
     #[arg(long)]
     force: bool,
-    /// Also write trace.json (Chrome trace-event format, opens in Perfetto): the whole
-    /// timeline of replication 0 of every point and policy.
-    #[arg(long)]
-    trace: bool,
+    /// Also write the whole timeline of replication 0 of every point and policy as
+    /// Chrome trace-event JSON, which opens in Perfetto: `--trace` (or `--trace=json`)
+    /// writes trace.json, `--trace=gz` the same JSON gzipped as trace.json.gz
+    /// (reproducible bytes: no time stamp or file name in the header).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "json"
+    )]
+    trace: Option<output::TraceFormat>,
+    /// Trace only the virtual time FROM..TO, like 1s..2s (either end may be left
+    /// out: ..500ms, 2s..); slices crossing an edge are cut there. Needs --trace.
+    #[arg(long, value_name = "FROM..TO", requires = "trace")]
+    trace_window: Option<TraceWindow>,
+    /// Trace at most N CPU slices per run: the first N by start, and nothing from
+    /// the instant the next one starts. A cut run says so in its process name and
+    /// the file's otherData, and the run prints a note (not with --quiet). Needs --trace.
+    #[arg(long, value_name = "N", requires = "trace", value_parser = clap::value_parser!(u64).range(1..))]
+    trace_max_slices: Option<u64>,
     /// Do not draw the charts and report.html (`corosim plot DIR` draws them later).
     #[arg(long)]
     no_plots: bool,
     /// Print a text Gantt chart of the first moments of each policy's first run.
     #[arg(long)]
     gantt: bool,
-    /// Print nothing but errors (no progress bar).
-    #[arg(long)]
-    quiet: bool,
     #[command(flatten)]
     limits: limits::LimitArgs,
 }
@@ -156,9 +177,6 @@ struct MergeArgs {
     /// Write into a non-empty folder that no corosim run made (see `corosim run --help`).
     #[arg(long)]
     force: bool,
-    /// Print nothing but errors.
-    #[arg(long)]
-    quiet: bool,
 }
 
 /// Bad input: exit 2, nothing written.
@@ -195,11 +213,12 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, stdout: &mut Stdout) -> Result<ExitCode> {
+    let quiet = cli.quiet;
     match cli.command {
-        Command::Run(args) => run_scenarios(args, stdout),
-        Command::Check(args) => check(args, stdout),
-        Command::Merge(args) => merge(args, stdout),
-        Command::Plot(args) => plot(args, stdout),
+        Command::Run(args) => run_scenarios(args, quiet, stdout),
+        Command::Check(args) => check(args, quiet, stdout),
+        Command::Merge(args) => merge(args, quiet, stdout),
+        Command::Plot(args) => plot(args, quiet, stdout),
         Command::Policies => {
             stdout.print(print_policies)?;
             Ok(ExitCode::SUCCESS)
@@ -231,7 +250,11 @@ struct Loaded {
     plan: Plan,
 }
 
-fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec<Loaded>, Invalid> {
+fn load_all(
+    args: &ScenarioArgs,
+    task_rows: TaskRows,
+    trace: Option<output::TraceOutput>,
+) -> Result<Vec<Loaded>, Invalid> {
     let overrides: Vec<Override> = args
         .sets
         .iter()
@@ -240,15 +263,15 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
                 .map_err(|e| Invalid(format!("error: {e}")))
         })
         .collect::<Result<_, _>>()?;
+    if args.scenarios.iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(Invalid(
+            "error: `-` (standard input) is given more than once; it can be read only once".into(),
+        ));
+    }
     let mut loaded = Vec::new();
     for path in &args.scenarios {
         // Read once: the plan keeps exactly the text the study was built from.
-        let scenario_text = std::fs::read_to_string(path).map_err(|e| {
-            Invalid(format!(
-                "error: {}: cannot read the scenario: {e}",
-                path.display()
-            ))
-        })?;
+        let scenario_text = read_scenario(path)?;
         let study = Study::from_text_at(&scenario_text, path, &overrides, args.seed)?;
         let plan = Plan {
             corosim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -257,7 +280,8 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
             sets: args.sets.clone(),
             seed: args.seed,
             task_rows,
-            trace,
+            trace: trace.is_some(),
+            trace_output: trace.unwrap_or_default(),
         };
         loaded.push(Loaded { study, plan });
     }
@@ -272,8 +296,26 @@ fn load_all(args: &ScenarioArgs, task_rows: TaskRows, trace: bool) -> Result<Vec
     Ok(loaded)
 }
 
-fn check(args: CheckArgs, stdout: &mut Stdout) -> Result<ExitCode> {
-    for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, false)? {
+/// Whether a scenario argument is `-`, standard input.
+fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// The text of the scenario at `path`, or of standard input for `-`.
+fn read_scenario(path: &Path) -> Result<String, Invalid> {
+    let (text, name) = if is_stdin(path) {
+        (io::read_to_string(io::stdin().lock()), "<stdin>".into())
+    } else {
+        (std::fs::read_to_string(path), path.display().to_string())
+    };
+    text.map_err(|e| Invalid(format!("error: {name}: cannot read the scenario: {e}")))
+}
+
+fn check(args: CheckArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
+    for Loaded { study, .. } in load_all(&args.scenario, TaskRows::Auto, None)? {
+        if quiet {
+            continue;
+        }
         let base = &study.base;
         stdout.line(format_args!(
             "# {} ({}): valid",
@@ -335,7 +377,7 @@ fn print_policies(out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+fn run_scenarios(args: RunArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
     let task_rows = if args.tasks_csv {
         TaskRows::Always
     } else if args.no_tasks_csv {
@@ -348,14 +390,21 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
     }
     let mut scenario_args = args.scenario;
     scenario_args.sets.extend(args.limits.sets());
-    let loaded = load_all(&scenario_args, task_rows, args.trace)?;
+    let trace = args.trace.map(|format| output::TraceOutput {
+        format,
+        limit: TraceLimit {
+            window: args.trace_window,
+            max_slices: args.trace_max_slices,
+        },
+    });
+    let loaded = load_all(&scenario_args, task_rows, trace)?;
     let mut failed = false;
     let command_line = command_line();
     let options = BatchOptions {
         jobs: args.jobs,
         task_rows,
         shard: args.shard,
-        trace: args.trace,
+        trace: trace.is_some(),
     };
     let several = loaded.len() > 1;
     // Every folder is inspected before any is written: a refused one
@@ -377,7 +426,7 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             store.clear()?;
         }
         folder.clear(&dir)?;
-        if store.start(plan)? == StartedFrom::OtherPlan && !args.quiet {
+        if store.start(plan)? == StartedFrom::OtherPlan && !quiet {
             eprint_line(format_args!(
                 "note: {} held results of a different run (scenario or options changed); starting over",
                 dir.display()
@@ -386,13 +435,13 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         let mine = batch::plan(study)
             .len()
             .div_ceil(args.shard.map_or(1, |s| s.count as usize));
-        let bar = progress_bar(mine as u64, args.quiet);
+        let bar = progress_bar(mine as u64, quiet);
         let result = batch::run_with(study, &options, Some(&store), &|_: &Cell| bar.inc(1))
             .with_context(|| format!("running {}", study.base.file.display()))?;
         bar.finish_and_clear();
         if let Some(shard) = args.shard {
-            failed |= limits::report_diagnostics(study, &result, args.quiet);
-            if !args.quiet {
+            failed |= limits::report_diagnostics(study, &result, quiet);
+            if !quiet {
                 stdout.line(format_args!(
                     "{}: shard {}/{}: {} runs in {} ({} resumed); combine the shards with `corosim merge`",
                     study.name(),
@@ -405,15 +454,9 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             }
             continue;
         }
-        output::write_outputs(
-            &dir,
-            study,
-            &result,
-            &command_line,
-            args.trace,
-            !args.no_plots,
-        )?;
-        if !args.quiet {
+        let trace_note =
+            output::write_outputs(&dir, study, &result, &command_line, trace, !args.no_plots)?;
+        if !quiet {
             stdout.print(|w| {
                 output::print_headline(w, study, &result, &dir)?;
                 for line in batch::headline_notes(study, &result) {
@@ -425,7 +468,10 @@ fn run_scenarios(args: RunArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         if args.gantt {
             stdout.print(|w| print_gantts(w, study, &result.cells))?;
         }
-        failed |= limits::report_diagnostics(study, &result, args.quiet);
+        if let Some(note) = trace_note.filter(|_| !quiet) {
+            eprint_line(note);
+        }
+        failed |= limits::report_diagnostics(study, &result, quiet);
     }
     Ok(if failed {
         ExitCode::from(1)
@@ -459,7 +505,7 @@ fn print_gantts(out: &mut dyn Write, study: &Study, cells: &[Cell]) -> io::Resul
     Ok(())
 }
 
-fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+fn plot(args: PlotArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
     let run_json = args.dir.join(OutputFile::RunJson.name());
     let ours = match std::fs::read_to_string(&run_json) {
         Ok(text) => FolderRecord::read(&text).is_some(),
@@ -486,6 +532,9 @@ fn plot(args: PlotArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         .into());
     }
     let written = output::redraw(&args.dir)?;
+    if quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
     stdout.line(format_args!(
         "{}: {} files drawn, report in {}",
         args.dir.display(),
@@ -510,7 +559,7 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
+fn merge(args: MergeArgs, quiet: bool, stdout: &mut Stdout) -> Result<ExitCode> {
     let mut plans = Vec::new();
     for dir in &args.shards {
         let plan = Store::new(dir).plan()?.ok_or_else(|| {
@@ -571,8 +620,12 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
         trace: plan.trace,
     };
     let result = batch::run_with(&study, &options, Some(&target), &|_: &Cell| {})?;
-    output::write_outputs(&dir, &study, &result, &command_line(), plan.trace, true)?;
-    if !args.quiet {
+    let trace = plan.trace.then_some(plan.trace_output);
+    let trace_note = output::write_outputs(&dir, &study, &result, &command_line(), trace, true)?;
+    if let Some(note) = trace_note.filter(|_| !quiet) {
+        eprint_line(note);
+    }
+    if !quiet {
         stdout.print(|w| {
             output::print_headline(w, &study, &result, &dir)?;
             for line in batch::headline_notes(&study, &result) {
@@ -581,7 +634,7 @@ fn merge(args: MergeArgs, stdout: &mut Stdout) -> Result<ExitCode> {
             Ok(())
         })?;
     }
-    Ok(if limits::report_diagnostics(&study, &result, args.quiet) {
+    Ok(if limits::report_diagnostics(&study, &result, quiet) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -22,7 +22,7 @@ pub use error::ScenarioError;
 pub use overrides::Override;
 use schema::RawScenario;
 pub(crate) use source::Source;
-pub use study::{Point, Study};
+pub use study::{Point, Study, sweep_number};
 use validate::Validator;
 
 use crate::model::{Arrival, SimConfig};

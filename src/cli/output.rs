@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 
 use corosim::batch::{self, BatchResult};
 use corosim::metrics::metric::Metric;
@@ -19,6 +20,69 @@ use corosim::report::{csv_out, html, series_csv, trace};
 use corosim::scenario::Study;
 
 use super::folder::{self, Previous};
+
+/// How `--trace` writes the trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TraceFormat {
+    /// `trace.json`.
+    #[default]
+    Json,
+    /// `trace.json.gz`: the same JSON, gzipped (Perfetto opens it as is).
+    #[value(alias = "json.gz")]
+    Gz,
+}
+
+/// The trace a run writes: its format and what of each run it keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceOutput {
+    /// The file.
+    #[serde(default)]
+    pub format: TraceFormat,
+    /// `--trace-window` and `--trace-max-slices`.
+    #[serde(default)]
+    pub limit: trace::TraceLimit,
+}
+
+impl TraceOutput {
+    /// The file it writes.
+    pub fn file(self) -> OutputFile {
+        match self.format {
+            TraceFormat::Json => OutputFile::Trace,
+            TraceFormat::Gz => OutputFile::TraceGz,
+        }
+    }
+
+    /// Whether it is `--trace` alone, as before formats and limits (so a
+    /// plan without them reads as before).
+    pub fn is_plain(&self) -> bool {
+        *self == TraceOutput::default()
+    }
+}
+
+/// Writes the trace of `cells` to `w` as `output` says; returns what its
+/// limit cut.
+fn write_trace_file(
+    w: &mut BufWriter<fs::File>,
+    study: &Study,
+    cells: &[batch::Cell],
+    output: TraceOutput,
+) -> Result<trace::TraceCuts> {
+    Ok(match output.format {
+        TraceFormat::Json => trace::write_trace_limited(w, study, cells, &output.limit)?,
+        TraceFormat::Gz => {
+            // No file name, no time stamp, a fixed OS byte ("unknown") and
+            // a fixed level: the same trace gives the same bytes anywhere.
+            let mut gz = flate2::GzBuilder::new()
+                .mtime(0)
+                .operating_system(255)
+                .write(w, flate2::Compression::default());
+            let cuts = trace::write_trace_limited(&mut gz, study, cells, &output.limit)?;
+            gz.finish()?;
+            cuts
+        }
+    })
+}
 
 /// Writes to a temporary name beside `path` and renames it into place once
 /// complete, so an interrupted run never leaves a file that looks finished.
@@ -51,21 +115,23 @@ pub fn write_atomically(
 /// file of the run, then (with `draw`) the charts and `report.html`. The
 /// charts are drawn in memory first, so that `run.json` names them before
 /// they exist: a run killed while it writes them leaves none unlisted.
+/// With `trace`, returns a note when its limit cut the trace.
 pub fn write_outputs(
     dir: &Path,
     study: &Study,
     result: &BatchResult,
     command_line: &[String],
-    trace: bool,
+    trace: Option<TraceOutput>,
     draw: bool,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let cells = &result.cells;
     let mut info = RunInfo::new(study, result, command_line);
+    let mut note = None;
     for file in OutputFile::ALL {
         let wanted = match file.written() {
             Written::Always => true,
             Written::WithTaskRecords => result.has_tasks,
-            Written::WithTrace => trace,
+            Written::WithTrace => trace.is_some_and(|t| t.file() == file),
             Written::WhenDrawn => false,
         };
         if !wanted {
@@ -85,8 +151,13 @@ pub fn write_outputs(
             }
             OutputFile::Gantt => csv_file(&path, |w| series_csv::write_gantt(w, study, cells)),
             OutputFile::Tasks => csv_file(&path, |w| csv_out::write_tasks(w, study, cells)),
-            OutputFile::Trace => {
-                write_atomically(&path, |w| Ok(trace::write_trace(w, study, cells)?))
+            OutputFile::Trace | OutputFile::TraceGz => {
+                let output = trace.expect("wanted with a trace");
+                write_atomically(&path, |w| {
+                    let cuts = write_trace_file(w, study, cells, output)?;
+                    note = truncation_note(file, &output.limit, cuts);
+                    Ok(())
+                })
             }
             OutputFile::RunJson => {
                 let drawing = if draw {
@@ -110,7 +181,32 @@ pub fn write_outputs(
             OutputFile::Report => Ok(()),
         }?;
     }
-    Ok(())
+    Ok(note)
+}
+
+/// What `run` prints when a trace limit cut some runs' traces.
+fn truncation_note(
+    file: OutputFile,
+    limit: &trace::TraceLimit,
+    cuts: trace::TraceCuts,
+) -> Option<String> {
+    if cuts.cut == 0 {
+        return None;
+    }
+    let mut by = Vec::new();
+    if let Some(w) = limit.window {
+        by.push(format!("--trace-window {w}"));
+    }
+    if let Some(n) = limit.max_slices {
+        by.push(format!("--trace-max-slices {n}"));
+    }
+    Some(format!(
+        "note: {} is truncated by {} in {} of its {} runs (their process names say how; the CSVs hold every run in full)",
+        file.name(),
+        by.join(" and "),
+        cuts.cut,
+        cuts.runs
+    ))
 }
 
 fn run_json_text(info: &RunInfo) -> Result<String> {

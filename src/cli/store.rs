@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use corosim::batch::{Cell, CellKey, CellStore, TaskRows};
 use corosim::scenario::{Override, ScenarioError, Study};
 
+use super::output::TraceOutput;
+
 /// What a run folder's cells are results of: everything that changes them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -29,6 +31,11 @@ pub struct Plan {
     pub task_rows: TaskRows,
     /// Whether whole timelines are captured (`--trace`).
     pub trace: bool,
+    /// The trace's format and limit (`--trace=gz`, `--trace-window`,
+    /// `--trace-max-slices`); left out when plain, so the plan of a run
+    /// without them reads as before they existed.
+    #[serde(default, skip_serializing_if = "TraceOutput::is_plain")]
+    pub trace_output: TraceOutput,
 }
 
 impl Plan {

@@ -1,5 +1,6 @@
 //! The CSV files: `summary.csv`, `tasks.csv` and `aggregate.csv` with the
-//! columns SPEC section 6 names (corosim's additions come last), and
+//! columns SPEC section 6 names (corosim's additions come last, then one
+//! numeric column per swept key), and
 //! `paired.csv`, the paired comparisons of policies.
 
 use std::io::Write;
@@ -40,19 +41,62 @@ pub const TASK_COLUMNS: [&str; 15] = [
     "migrations",
 ];
 
+/// The aggregate.csv key columns, before the metrics' `_mean` and `_ci95`.
+const AGGREGATE_KEYS: [&str; 5] = ["point", "sweep_value", "policy", "class", "replications"];
+
+/// The names of the numeric sweep columns, one per swept key in the order of
+/// the `[sweep]` table, the last columns of `summary.csv` and
+/// `aggregate.csv`: the key itself (`load`, `machine.cpus`), unless that is
+/// already a column of either file (sweeping `seed`), then prefixed with
+/// `sweep.` (`sweep.seed`) until it is not, so a column has one name in both
+/// files and names are unique.
+pub fn sweep_columns(study: &Study) -> Vec<String> {
+    let mut taken: Vec<String> = SUMMARY_KEYS
+        .into_iter()
+        .chain(AGGREGATE_KEYS)
+        .map(String::from)
+        .chain(Metric::ALL.into_iter().flat_map(|m| {
+            [
+                m.column().to_string(),
+                format!("{}_mean", m.column()),
+                format!("{}_ci95", m.column()),
+            ]
+        }))
+        .collect();
+    let mut names = Vec::new();
+    for key in &study.keys {
+        let mut name = key.clone();
+        while taken.contains(&name) {
+            name = format!("sweep.{name}");
+        }
+        taken.push(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+/// The numeric sweep cells of a point's rows (see [`sweep_columns`]): the
+/// number, a duration in seconds, or empty for a value that is neither.
+fn sweep_cells(study: &Study, point: usize) -> impl Iterator<Item = String> + '_ {
+    study.points[point].numbers().map(number)
+}
+
 /// The label of a cell's policy.
 fn label<'a>(study: &'a Study, cell: &Cell) -> &'a str {
     &study.points[cell.key.point].scenario.policies[cell.key.policy].label
 }
 
 /// Writes `summary.csv`: one row per point x policy x replication x class,
-/// then `*`, in the order of `cells`.
+/// then `*`, in the order of `cells`; after the metrics, the numeric sweep
+/// columns ([`sweep_columns`]).
 pub fn write_summary<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
+    let sweep = sweep_columns(study);
     w.write_record(
         SUMMARY_KEYS
             .into_iter()
-            .chain(Metric::ALL.map(Metric::column)),
+            .chain(Metric::ALL.map(Metric::column))
+            .chain(sweep.iter().map(String::as_str)),
     )?;
     for cell in cells {
         let point = &study.points[cell.key.point];
@@ -66,6 +110,7 @@ pub fn write_summary<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Re
                 class.to_string(),
             ];
             row.extend(Metric::ALL.map(|m| number(m.value(s))));
+            row.extend(sweep_cells(study, cell.key.point));
             w.write_record(&row)?;
         }
     }
@@ -111,16 +156,16 @@ pub fn write_tasks<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Resu
 /// Writes `aggregate.csv`: per point x policy x class, the number of
 /// replications and, for every metric of `summary.csv`, its mean over them
 /// (`_mean`) and the half-width of its 95% Student t interval (`_ci95`, empty
-/// with a single replication).
+/// with a single replication), then the numeric sweep columns
+/// ([`sweep_columns`]).
 pub fn write_aggregate<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let mut header: Vec<String> = ["point", "sweep_value", "policy", "class", "replications"]
-        .map(String::from)
-        .to_vec();
+    let mut header: Vec<String> = AGGREGATE_KEYS.map(String::from).to_vec();
     for m in Metric::ALL {
         header.push(format!("{}_mean", m.column()));
         header.push(format!("{}_ci95", m.column()));
     }
+    header.extend(sweep_columns(study));
     w.write_record(&header)?;
     for row in batch::aggregate(study, cells) {
         let mut record = vec![
@@ -134,6 +179,7 @@ pub fn write_aggregate<W: Write>(out: W, study: &Study, cells: &[Cell]) -> csv::
             record.push(number(row.mean(m)));
             record.push(number(row.ci95(m)));
         }
+        record.extend(sweep_cells(study, row.point));
         w.write_record(&record)?;
     }
     w.flush()?;

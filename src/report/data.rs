@@ -228,13 +228,7 @@ impl RunData {
         self.meta
             .points
             .iter()
-            .map(|v| {
-                v.parse::<f64>().ok().or_else(|| {
-                    v.parse::<crate::time::SimDuration>()
-                        .ok()
-                        .map(|d| d.as_secs_f64())
-                })
-            })
+            .map(|v| crate::scenario::sweep_number(v))
             .collect()
     }
 }

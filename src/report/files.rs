@@ -13,7 +13,7 @@ pub enum Written {
     /// When the run kept every task's record (`tasks.csv` is on by default
     /// for small runs; `--tasks-csv` forces it).
     WithTaskRecords,
-    /// With `--trace`.
+    /// With `--trace`: `trace.json`, or `trace.json.gz` with `--trace=gz`.
     WithTrace,
     /// When the charts and the report are drawn (not with `--no-plots`),
     /// from the data files.
@@ -54,6 +54,8 @@ pub enum OutputFile {
     Tasks,
     /// `trace.json`: Chrome trace events.
     Trace,
+    /// `trace.json.gz`: the same, gzipped (`--trace=gz`).
+    TraceGz,
     /// `run.json`: what was run; written last, it marks the folder complete.
     RunJson,
     /// `report.html`: the page of charts and tables.
@@ -63,7 +65,7 @@ pub enum OutputFile {
 impl OutputFile {
     /// Every file, in the order a run writes them: the data, `run.json`
     /// last, then the report drawn from them.
-    pub const ALL: [OutputFile; 10] = [
+    pub const ALL: [OutputFile; 11] = [
         OutputFile::Summary,
         OutputFile::Aggregate,
         OutputFile::Paired,
@@ -72,6 +74,7 @@ impl OutputFile {
         OutputFile::Gantt,
         OutputFile::Tasks,
         OutputFile::Trace,
+        OutputFile::TraceGz,
         OutputFile::RunJson,
         OutputFile::Report,
     ];
@@ -87,6 +90,7 @@ impl OutputFile {
             OutputFile::Gantt => "gantt.csv",
             OutputFile::Tasks => "tasks.csv",
             OutputFile::Trace => "trace.json",
+            OutputFile::TraceGz => "trace.json.gz",
             OutputFile::RunJson => "run.json",
             OutputFile::Report => "report.html",
         }
@@ -96,7 +100,7 @@ impl OutputFile {
     pub const fn written(self) -> Written {
         match self {
             OutputFile::Tasks => Written::WithTaskRecords,
-            OutputFile::Trace => Written::WithTrace,
+            OutputFile::Trace | OutputFile::TraceGz => Written::WithTrace,
             OutputFile::Report => Written::WhenDrawn,
             OutputFile::Summary
             | OutputFile::Aggregate
@@ -117,9 +121,11 @@ impl OutputFile {
             | OutputFile::Gantt
             | OutputFile::RunJson => ReadBack::ByPlot,
             OutputFile::Paired => ReadBack::ByPlotIfPresent,
-            OutputFile::Summary | OutputFile::Tasks | OutputFile::Trace | OutputFile::Report => {
-                ReadBack::No
-            }
+            OutputFile::Summary
+            | OutputFile::Tasks
+            | OutputFile::Trace
+            | OutputFile::TraceGz
+            | OutputFile::Report => ReadBack::No,
         }
     }
 }

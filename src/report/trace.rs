@@ -25,18 +25,29 @@
 //!
 //! Events are streamed one by one through a buffered writer; only one run's
 //! list of event positions is held at a time.
+//!
+//! A [`TraceLimit`] keeps a long run's trace small enough to open: a window
+//! of virtual time (slices cut at its edges, the ready-queue length in effect
+//! at its start written there) and a number of CPU slices per run (the first
+//! ones by start, and nothing from the instant the first one left out
+//! starts). A run whose trace a limit cut says so in its process name, and
+//! the file's `otherData` gives the limit and how many runs it cut. Without
+//! a limit the file is exactly what it was before limits existed.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, BufWriter, Write};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::batch::Cell;
 use crate::metrics::task_name::TaskName;
-use crate::metrics::timeline::Timeline;
+use crate::metrics::timeline::{Mark, Timeline};
 use crate::metrics::{Segment, SegmentKind};
 use crate::scenario::Study;
 use crate::task::ClassId;
+use crate::time::{SimDuration, SimTime};
 
 /// The name of the per-process counter of ready tasks.
 pub const READY_COUNTER: &str = "ready queue";
@@ -151,10 +162,201 @@ impl<W: Write> Events<W> {
         serde_json::to_writer(&mut self.out, event).map_err(io::Error::from)
     }
 
-    fn finish(mut self) -> io::Result<()> {
-        self.out.write_all(b"\n]}\n")?;
+    /// Closes the event list, then writes `otherData` if there is any.
+    fn finish(mut self, other: Option<&OtherData>) -> io::Result<()> {
+        self.out.write_all(b"\n]")?;
+        if let Some(other) = other {
+            self.out.write_all(b",\n\"otherData\":")?;
+            serde_json::to_writer(&mut self.out, other).map_err(io::Error::from)?;
+        }
+        self.out.write_all(b"}\n")?;
         self.out.flush()
     }
+}
+
+/// A window of virtual time, `[from, to)`; `to` is open-ended when `None`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceWindow {
+    /// Its start.
+    pub from: SimTime,
+    /// Its end (excluded), or none.
+    pub to: Option<SimTime>,
+}
+
+impl std::str::FromStr for TraceWindow {
+    type Err = String;
+
+    /// `FROM..TO` with durations (`1s..2.5s`); either may be left out (`..2s`,
+    /// `1s..`), and `0` needs no unit.
+    fn from_str(text: &str) -> Result<TraceWindow, String> {
+        let (from, to) = text.split_once("..").ok_or_else(|| {
+            format!(
+                "`{text}`: expected a window FROM..TO of durations, like 1s..2s, ..500ms or 2s.."
+            )
+        })?;
+        let time = |t: &str| -> Result<Option<SimTime>, String> {
+            match t.trim() {
+                "" => Ok(None),
+                "0" => Ok(Some(SimTime(0))),
+                t => t
+                    .parse::<SimDuration>()
+                    .map(|d| Some(SimTime(d.0)))
+                    .map_err(|e| format!("`{text}`: {e}")),
+            }
+        };
+        let (from, to) = (time(from)?.unwrap_or_default(), time(to)?);
+        if to.is_some_and(|to| to <= from) {
+            return Err(format!(
+                "`{text}`: the window ends before it starts; expected FROM..TO with FROM < TO"
+            ));
+        }
+        Ok(TraceWindow { from, to })
+    }
+}
+
+impl fmt::Display for TraceWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to {
+            Some(to) => write!(f, "{}..{to}", self.from),
+            None => write!(f, "{}..", self.from),
+        }
+    }
+}
+
+/// What of each captured run a trace keeps (by default, everything).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceLimit {
+    /// Only what happens in this window of virtual time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<TraceWindow>,
+    /// At most this many CPU slices per run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_slices: Option<u64>,
+}
+
+impl TraceLimit {
+    /// Whether it keeps everything.
+    pub fn is_none(&self) -> bool {
+        *self == TraceLimit::default()
+    }
+}
+
+/// What a limit left out of a trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceCuts {
+    /// Captured runs in the trace.
+    pub runs: usize,
+    /// Of them, those the limit cut.
+    pub cut: usize,
+}
+
+/// The `otherData` of a limited trace: the limit and what it cut.
+#[derive(Serialize)]
+struct OtherData {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_window: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_max_slices: Option<u64>,
+    truncated: bool,
+    runs: usize,
+    runs_cut: usize,
+}
+
+/// How a limit cut one run's timeline, for its process name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cut {
+    /// Slices in the window before the cap.
+    slices: usize,
+    /// Slices kept, when the cap left some out.
+    capped: Option<usize>,
+}
+
+/// `t` as `limit` keeps it, and how it was cut (`None`: nothing left out).
+fn limited<'a>(t: &'a Timeline, limit: &TraceLimit) -> (Cow<'a, Timeline>, Option<Cut>) {
+    if limit.is_none() {
+        return (Cow::Borrowed(t), None);
+    }
+    let window = limit.window.unwrap_or_default();
+    let (from, to) = (window.from, window.to.unwrap_or(SimTime(u64::MAX)));
+    let mut cut = false;
+    let mut segments: Vec<Segment> = Vec::with_capacity(t.segments.len());
+    for s in &t.segments {
+        let inside = if s.start == s.end {
+            s.start >= from && s.start < to
+        } else {
+            s.end > from && s.start < to
+        };
+        if !inside {
+            cut = true;
+            continue;
+        }
+        let clipped = Segment {
+            start: s.start.max(from),
+            end: s.end.min(to),
+            ..*s
+        };
+        cut |= clipped != *s;
+        segments.push(clipped);
+    }
+    let slices = segments.len();
+    // The cap: the first `max` slices by start; nothing from the instant the
+    // first slice left out starts (so fewer when several start then).
+    let mut until = to;
+    let mut capped = None;
+    if let Some(max) = limit
+        .max_slices
+        .map(|m| usize::try_from(m).unwrap_or(usize::MAX))
+        && segments.len() > max
+    {
+        let mut starts: Vec<SimTime> = segments.iter().map(|s| s.start).collect();
+        starts.sort_unstable();
+        until = until.min(starts[max]);
+        segments.retain(|s| s.start < until);
+        capped = Some(segments.len());
+        cut = true;
+    }
+    let marks = |all: &[Mark]| -> Vec<Mark> {
+        all.iter()
+            .filter(|m| m.at >= from && m.at < until)
+            .copied()
+            .collect()
+    };
+    let (preemptions, wakes) = (marks(&t.preemptions), marks(&t.wakes));
+    cut |= preemptions.len() != t.preemptions.len() || wakes.len() != t.wakes.len();
+    let mut ready: Vec<(SimTime, u32)> = Vec::new();
+    // The length in effect when the window opens, written at its start.
+    if let Some(&(_, before)) = t.ready.iter().rev().find(|(at, _)| *at < from) {
+        ready.push((from, before));
+    }
+    for &(at, length) in &t.ready {
+        if at >= from && at < until {
+            if ready.last().is_some_and(|&(last, _)| last == at) {
+                ready.pop();
+            }
+            ready.push((at, length));
+        }
+    }
+    cut |= t.ready.iter().any(|(at, _)| *at < from || *at >= until);
+    let timeline = Timeline {
+        segments,
+        preemptions,
+        wakes,
+        ready,
+        truncated: t.truncated,
+    };
+    (Cow::Owned(timeline), cut.then_some(Cut { slices, capped }))
+}
+
+/// The process name's note of a cut: the window, and the cap if it cut.
+fn cut_note(limit: &TraceLimit, cut: Cut) -> String {
+    let mut note = String::new();
+    if let Some(w) = limit.window {
+        note.push_str(&format!(" · window {w}"));
+    }
+    if let Some(kept) = cut.capped {
+        note.push_str(&format!(" · first {kept} of {} slices", cut.slices));
+    }
+    note
 }
 
 /// The process name of a captured run: its sweep point (when the study has
@@ -241,11 +443,26 @@ fn segment_name(kind: SegmentKind, task: &str) -> (String, &'static str) {
 /// Writes `trace.json`: every cell with a captured timeline as a process
 /// (see the module documentation). Cells without a timeline are skipped.
 pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Result<()> {
+    write_trace_limited(out, study, cells, &TraceLimit::default()).map(|_| ())
+}
+
+/// Writes `trace.json` as [`write_trace`] does, keeping of each run what
+/// `limit` keeps; returns how many runs it cut.
+pub fn write_trace_limited<W: Write>(
+    out: W,
+    study: &Study,
+    cells: &[Cell],
+    limit: &TraceLimit,
+) -> io::Result<TraceCuts> {
     let mut events = Events::new(out)?;
     let mut next_tid = 1u32;
     let mut next_flow = 1u64;
+    let mut cuts = TraceCuts::default();
     for (n, cell) in cells.iter().filter(|c| c.timeline.is_some()).enumerate() {
-        let timeline = cell.timeline.as_ref().expect("filtered");
+        let (timeline, cut) = limited(cell.timeline.as_ref().expect("filtered"), limit);
+        let timeline: &Timeline = &timeline;
+        cuts.runs += 1;
+        cuts.cut += usize::from(cut.is_some());
         let scenario = &study.points[cell.key.point].scenario;
         let pid = n as u32 + 1;
         let used = timeline.segments.iter().map(|s| s.cpu.0 + 1);
@@ -258,7 +475,10 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
         next_tid = wake_tid + 1;
         let cpu_tid = |cpu: u32| first_tid + cpu;
 
-        let name = process_name(study, cell);
+        let mut name = process_name(study, cell);
+        if let Some(cut) = cut {
+            name.push_str(&cut_note(limit, cut));
+        }
         events.push(&Meta {
             name: "process_name",
             ph: "M",
@@ -403,7 +623,15 @@ pub fn write_trace<W: Write>(out: W, study: &Study, cells: &[Cell]) -> io::Resul
             }
         }
     }
-    events.finish()
+    let other = (!limit.is_none()).then(|| OtherData {
+        trace_window: limit.window.map(|w| w.to_string()),
+        trace_max_slices: limit.max_slices,
+        truncated: cuts.cut > 0,
+        runs: cuts.runs,
+        runs_cut: cuts.cut,
+    });
+    events.finish(other.as_ref())?;
+    Ok(cuts)
 }
 
 #[cfg(test)]
@@ -447,8 +675,132 @@ mod tests {
     }
 
     #[test]
+    fn windows_parse_and_print() {
+        let w = |t: &str| t.parse::<TraceWindow>();
+        assert_eq!(
+            w("1s..2.5s").unwrap(),
+            TraceWindow {
+                from: SimTime(1_000_000_000),
+                to: Some(SimTime(2_500_000_000))
+            }
+        );
+        assert_eq!(w("..500ms").unwrap().to_string(), "0s..500ms");
+        assert_eq!(w("0..1ms").unwrap().to_string(), "0s..1ms");
+        assert_eq!(w("2s..").unwrap().to_string(), "2s..");
+        assert_eq!(w("..").unwrap(), TraceWindow::default());
+        for bad in ["1s", "2s..1s", "1s..1s", "1x..2s", "-1s..2s", "1s..2"] {
+            assert!(w(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Two CPUs:
+    ///
+    /// ```text
+    /// CPU 0  [0#0 0..10) [0#0 20..30) [0#0 30..40)
+    /// CPU 1  [0#1 5..25)
+    /// ```
+    ///
+    /// a preemption at 10, wake-ups at 15 and 30, the ready queue 1 at 0,
+    /// 2 at 12, 0 at 35.
+    fn two_cpus() -> Timeline {
+        use crate::task::CpuId;
+        let seg = |cpu: u32, index: u64, start: u64, end: u64| Segment {
+            cpu: CpuId(cpu),
+            class: ClassId(0),
+            index,
+            start: SimTime(start),
+            end: SimTime(end),
+            kind: SegmentKind::Compute,
+        };
+        let mark = |at: u64| Mark {
+            at: SimTime(at),
+            cpu: CpuId(0),
+            class: ClassId(0),
+            index: 0,
+        };
+        Timeline {
+            segments: vec![
+                seg(0, 0, 0, 10),
+                seg(1, 1, 5, 25),
+                seg(0, 0, 20, 30),
+                seg(0, 0, 30, 40),
+            ],
+            preemptions: vec![mark(10)],
+            wakes: vec![mark(15), mark(30)],
+            ready: vec![(SimTime(0), 1), (SimTime(12), 2), (SimTime(35), 0)],
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn no_limit_borrows_the_timeline_untouched() {
+        let t = two_cpus();
+        let (kept, cut) = limited(&t, &TraceLimit::default());
+        assert!(matches!(kept, Cow::Borrowed(_)));
+        assert_eq!(cut, None);
+    }
+
+    #[test]
+    fn a_window_cuts_slices_at_its_edges_and_starts_the_counter() {
+        let t = two_cpus();
+        let limit = TraceLimit {
+            window: Some(TraceWindow {
+                from: SimTime(8),
+                to: Some(SimTime(22)),
+            }),
+            max_slices: None,
+        };
+        let (kept, cut) = limited(&t, &limit);
+        let spans: Vec<(u64, u64)> = kept.segments.iter().map(|s| (s.start.0, s.end.0)).collect();
+        assert_eq!(spans, [(8, 10), (8, 22), (20, 22)]);
+        assert_eq!(kept.preemptions.len(), 1);
+        assert_eq!(kept.wakes.len(), 1, "15 is in, 30 is out");
+        assert_eq!(kept.ready, [(SimTime(8), 1), (SimTime(12), 2)]);
+        assert_eq!(
+            cut,
+            Some(Cut {
+                slices: 3,
+                capped: None
+            })
+        );
+        // A window holding everything cuts nothing.
+        let all = TraceLimit {
+            window: Some(TraceWindow {
+                from: SimTime(0),
+                to: Some(SimTime(1000)),
+            }),
+            max_slices: Some(4),
+        };
+        let (kept, cut) = limited(&t, &all);
+        assert_eq!(*kept, t);
+        assert_eq!(cut, None);
+    }
+
+    #[test]
+    fn a_cap_keeps_the_first_slices_and_nothing_from_the_next_start() {
+        let t = two_cpus();
+        let limit = TraceLimit {
+            window: None,
+            max_slices: Some(2),
+        };
+        let (kept, cut) = limited(&t, &limit);
+        // Starts 0, 5 | 20: everything before 20 stays.
+        let spans: Vec<(u64, u64)> = kept.segments.iter().map(|s| (s.start.0, s.end.0)).collect();
+        assert_eq!(spans, [(0, 10), (5, 25)]);
+        assert_eq!(kept.wakes.len(), 1);
+        assert_eq!(kept.ready, [(SimTime(0), 1), (SimTime(12), 2)]);
+        assert_eq!(
+            cut,
+            Some(Cut {
+                slices: 4,
+                capped: Some(2)
+            })
+        );
+        assert_eq!(cut_note(&limit, cut.unwrap()), " · first 2 of 4 slices");
+    }
+
+    #[test]
     fn a_flow_leads_to_the_next_compute_of_the_woken_task() {
-        use crate::metrics::timeline::Mark;
         use crate::task::CpuId;
         use crate::time::SimTime;
         let seg = |class: u32, index: u64, start: u64, end: u64, kind| Segment {

@@ -29,8 +29,19 @@ impl Source {
     }
 
     /// Text that was read from `path` earlier (files it names are relative
-    /// to `path`'s folder).
+    /// to `path`'s folder). The path `-` is standard input, as the command
+    /// line names it: errors say `<stdin>`, files it names are relative to
+    /// the current directory, and its name defaults to `scenario` (there
+    /// is no file name to take it from).
     pub(crate) fn at(text: &str, path: &Path) -> Source {
+        if path == Path::new("-") {
+            return Source {
+                text: text.to_string(),
+                file: "<stdin>".to_string(),
+                dir: PathBuf::from("."),
+                path: PathBuf::new(),
+            };
+        }
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Source {
             text: text.to_string(),

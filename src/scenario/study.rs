@@ -26,6 +26,29 @@ pub struct Point {
     pub scenario: Scenario,
 }
 
+impl Point {
+    /// The swept values as numbers, one per key in the order of
+    /// [`Study::keys`], as the numeric sweep columns of `summary.csv` and
+    /// `aggregate.csv` hold them: see [`sweep_number`].
+    pub fn numbers(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.settings.iter().map(|(_, value)| sweep_number(value))
+    }
+}
+
+/// A swept value (as `sweep_value` shows it) as a number: a finite number as
+/// written (`0.7`, `4`), a duration in seconds (`"1.5ms"` is 0.0015, as every
+/// time in `summary.csv`); anything else (a policy kind, a boolean, `"none"`,
+/// a size, a table) is not a number.
+pub fn sweep_number(value: &str) -> Option<f64> {
+    match value.parse::<f64>() {
+        Ok(x) => x.is_finite().then_some(x),
+        Err(_) => value
+            .parse::<crate::time::SimDuration>()
+            .ok()
+            .map(|d| d.as_secs_f64()),
+    }
+}
+
 /// A scenario and its sweep points (one point when it has no `[sweep]`).
 #[derive(Clone, Debug)]
 pub struct Study {
@@ -49,7 +72,10 @@ impl Study {
     }
 
     /// A study from the `text` of the scenario file at `path`, as `load`
-    /// would read it (to rebuild a run from a copy of its scenario).
+    /// would read it (to rebuild a run from a copy of its scenario). The
+    /// path `-` stands for standard input: errors name it `<stdin>`, the
+    /// files it names are relative to the current directory, and without a
+    /// `name` it is called `scenario`.
     pub fn from_text_at(
         text: &str,
         path: &Path,
@@ -335,6 +361,26 @@ program = [ { compute = "10ms" } ]
         assert_eq!(values[5], "machine.cpus=2;policy.rr.quantum=9ms");
         assert_eq!(s.points[4].scenario.base.cpus, 2);
         assert_eq!(s.keys, ["machine.cpus", "policy.rr.quantum"]);
+    }
+
+    #[test]
+    fn swept_numbers_are_numbers_and_durations_in_seconds() {
+        assert_eq!(sweep_number("0.7"), Some(0.7));
+        assert_eq!(sweep_number("4"), Some(4.0));
+        assert_eq!(sweep_number("1.5ms"), Some(0.0015));
+        assert_eq!(sweep_number("2s"), Some(2.0));
+        for other in [
+            "none",
+            "fifo",
+            "true",
+            "inf",
+            "nan",
+            "1GiB",
+            "",
+            "{ exp = \"1ms\" }",
+        ] {
+            assert_eq!(sweep_number(other), None, "{other}");
+        }
     }
 
     #[test]

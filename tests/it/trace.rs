@@ -458,3 +458,252 @@ program = [ { compute = "4ms" } ]
     assert!(chart.contains("~ context switch"), "\n{chart}");
     assert!(chart.contains("~ switch to job#1"), "\n{chart}");
 }
+
+// ---- `corosim run --trace=gz`, --trace-window, --trace-max-slices -------------
+
+mod cli {
+    use std::collections::BTreeMap;
+    use std::io::Read;
+
+    use serde_json::Value;
+
+    use super::{MIXED, ph};
+    use crate::support::{assert_exit, corosim, folder, read, stderr};
+
+    /// Runs MIXED with `args` into `out` (in `dir`) and returns its exit.
+    fn run(dir: &std::path::Path, out: &str, args: &[&str]) -> std::process::Output {
+        let mut line = vec!["run", "mixed.toml", "--out", out, "--no-plots"];
+        line.extend_from_slice(args);
+        corosim(dir, &line)
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut text)
+            .expect("valid gzip");
+        text
+    }
+
+    fn json(bytes: &[u8]) -> Value {
+        serde_json::from_slice(bytes).expect("valid JSON")
+    }
+
+    fn run_json_files(dir: &std::path::Path) -> Vec<String> {
+        let v = json(&read(dir.join("run.json")));
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn trace_gz_is_the_plain_trace_gzipped_with_reproducible_bytes() {
+        let dir = folder(&[("mixed.toml", MIXED)]);
+        assert_exit(&run(dir.path(), "plain", &["--trace", "-q"]), 0);
+        assert_exit(
+            &run(dir.path(), "gz1", &["--trace=gz", "--jobs", "1", "-q"]),
+            0,
+        );
+        assert_exit(
+            &run(dir.path(), "gz2", &["--trace=json.gz", "--jobs", "2", "-q"]),
+            0,
+        );
+        let plain = read(dir.path().join("plain/trace.json"));
+        let gz = read(dir.path().join("gz1/trace.json.gz"));
+        assert_eq!(gunzip(&gz), plain, "the same JSON, byte for byte");
+        assert_eq!(gz, read(dir.path().join("gz2/trace.json.gz")), "same bytes");
+        assert!(
+            gz.len() * 5 < plain.len(),
+            "{} vs {}",
+            gz.len(),
+            plain.len()
+        );
+        // The header: deflate, no flags (no file name, no comment), no
+        // time stamp, OS "unknown".
+        assert_eq!(gz[..4], [0x1f, 0x8b, 8, 0]);
+        assert_eq!(gz[4..8], [0, 0, 0, 0], "mtime");
+        assert_eq!(gz[9], 255, "OS");
+        assert!(!dir.path().join("gz1/trace.json").exists());
+        let files = run_json_files(&dir.path().join("gz1"));
+        assert!(files.contains(&"trace.json.gz".to_string()), "{files:?}");
+        assert!(!files.contains(&"trace.json".to_string()), "{files:?}");
+
+        // Shards of a gzipped trace merge into the same file.
+        for (shard, out) in [("1/2", "s1"), ("2/2", "s2")] {
+            assert_exit(
+                &run(dir.path(), out, &["--trace=gz", "--shard", shard, "-q"]),
+                0,
+            );
+        }
+        assert_exit(
+            &corosim(dir.path(), &["merge", "s1", "s2", "--out", "m", "-q"]),
+            0,
+        );
+        assert_eq!(read(dir.path().join("m/trace.json.gz")), gz);
+
+        // A later run without the gzip removes the .gz it no longer writes.
+        assert_exit(&run(dir.path(), "gz1", &["--trace", "-q"]), 0);
+        assert!(!dir.path().join("gz1/trace.json.gz").exists());
+        assert_eq!(read(dir.path().join("gz1/trace.json")), plain);
+    }
+
+    /// Each pid's CPU slices (`X` events but the wake-ups).
+    fn slices_by_pid(trace: &Value) -> BTreeMap<u64, Vec<(f64, f64)>> {
+        let mut by: BTreeMap<u64, Vec<(f64, f64)>> = BTreeMap::new();
+        for e in trace["traceEvents"].as_array().unwrap() {
+            if ph(e) == "X" && e["cat"] != "wake" {
+                let (ts, dur) = (e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap());
+                by.entry(e["pid"].as_u64().unwrap())
+                    .or_default()
+                    .push((ts, ts + dur));
+            }
+        }
+        by
+    }
+
+    fn process_names(trace: &Value) -> Vec<String> {
+        trace["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["name"] == "process_name")
+            .map(|e| e["args"]["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn trace_max_slices_caps_every_run_and_says_so() {
+        let dir = folder(&[("mixed.toml", MIXED)]);
+        assert_exit(&run(dir.path(), "plain", &["--trace", "-q"]), 0);
+        let plain = json(&read(dir.path().join("plain/trace.json")));
+        let full = slices_by_pid(&plain);
+        assert!(full.values().any(|s| s.len() > 40), "{full:?}");
+
+        let o = run(
+            dir.path(),
+            "capped",
+            &["--trace=gz", "--trace-max-slices", "40"],
+        );
+        assert_exit(&o, 0);
+        let capped = json(&gunzip(&read(dir.path().join("capped/trace.json.gz"))));
+        let kept = slices_by_pid(&capped);
+        for (pid, slices) in &full {
+            let mine = kept.get(pid).map_or(0, Vec::len);
+            assert!(mine <= 40, "pid {pid}: {mine} slices");
+            if slices.len() > 40 {
+                assert!(mine > 0, "pid {pid} kept nothing");
+                // The first slices by start, exactly as the full trace has them.
+                let mut starts: Vec<(f64, f64)> = slices.clone();
+                starts.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                let mut got = kept[pid].clone();
+                got.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                assert_eq!(got, starts[..mine], "pid {pid}");
+            }
+        }
+        let names = process_names(&capped);
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains(" · first ") && n.ends_with(" slices")),
+            "{names:?}"
+        );
+        let other = &capped["otherData"];
+        assert_eq!(other["trace_max_slices"], 40);
+        assert_eq!(other["truncated"], true);
+        assert_eq!(other["runs"], 4);
+        assert!(other["runs_cut"].as_u64().unwrap() >= 1, "{other}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("note: trace.json.gz is truncated")
+                && err.contains("--trace-max-slices 40"),
+            "{err}"
+        );
+        // --quiet silences the note; the file is the same.
+        let o = run(
+            dir.path(),
+            "quiet",
+            &["--trace=gz", "--trace-max-slices", "40", "-q"],
+        );
+        assert_exit(&o, 0);
+        assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+        assert_eq!(
+            read(dir.path().join("quiet/trace.json.gz")),
+            read(dir.path().join("capped/trace.json.gz"))
+        );
+        // A cap that cuts nothing: the slices of the plain trace, no note.
+        let o = run(
+            dir.path(),
+            "roomy",
+            &["--trace", "--trace-max-slices", "1000000"],
+        );
+        assert_exit(&o, 0);
+        assert!(!stderr(&o).contains("truncated"), "{}", stderr(&o));
+        let roomy = json(&read(dir.path().join("roomy/trace.json")));
+        assert_eq!(roomy["traceEvents"], plain["traceEvents"]);
+        assert_eq!(roomy["otherData"]["truncated"], false);
+        assert!(plain.get("otherData").is_none());
+    }
+
+    #[test]
+    fn trace_window_keeps_only_what_happens_in_it() {
+        let dir = folder(&[("mixed.toml", MIXED)]);
+        let o = run(
+            dir.path(),
+            "w",
+            &["--trace", "--trace-window", "20ms..60ms", "-q"],
+        );
+        assert_exit(&o, 0);
+        let trace = json(&read(dir.path().join("w/trace.json")));
+        let events = trace["traceEvents"].as_array().unwrap();
+        let mut seen = 0;
+        for e in events.iter().filter(|e| ph(e) != "M") {
+            let ts = e["ts"].as_f64().unwrap();
+            let end = ts + e.get("dur").and_then(Value::as_f64).unwrap_or(0.0);
+            assert!((20_000.0..=60_000.0).contains(&ts), "{e}");
+            assert!(end <= 60_000.0, "{e}");
+            seen += 1;
+        }
+        assert!(seen > 100, "{seen} events");
+        // Each counter starts at the window's start.
+        let counters: Vec<f64> = events
+            .iter()
+            .filter(|e| ph(e) == "C")
+            .map(|e| e["ts"].as_f64().unwrap())
+            .collect();
+        assert!(counters.contains(&20_000.0), "{counters:?}");
+        assert_eq!(trace["otherData"]["trace_window"], "20ms..60ms");
+        assert!(
+            process_names(&trace)
+                .iter()
+                .all(|n| n.contains(" · window 20ms..60ms")),
+            "{:?}",
+            process_names(&trace)
+        );
+    }
+
+    #[test]
+    fn bad_trace_options_exit_2_and_write_nothing() {
+        let dir = folder(&[("mixed.toml", MIXED)]);
+        for (args, says) in [
+            (&["--trace-window", "1s..2s"][..], "--trace"),
+            (&["--trace-max-slices", "5"][..], "--trace"),
+            (
+                &["--trace", "--trace-window", "2s..1s"][..],
+                "ends before it starts",
+            ),
+            (&["--trace", "--trace-window", "1s"][..], "FROM..TO"),
+            (&["--trace", "--trace-window", "1x..2s"][..], "1x"),
+            (&["--trace", "--trace-max-slices", "0"][..], "0"),
+            (&["--trace", "--trace-max-slices", "-3"][..], "-3"),
+            (&["--trace=zip"][..], "zip"),
+        ] {
+            let o = run(dir.path(), "out", args);
+            assert_exit(&o, 2);
+            assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+            assert!(!dir.path().join("out").exists(), "{args:?}");
+        }
+    }
+}
