@@ -5,7 +5,9 @@ pub mod csv_out;
 pub mod data;
 pub mod files;
 pub mod gantt_text;
+#[cfg(feature = "plots")]
 pub mod html;
+#[cfg(feature = "plots")]
 pub mod plots;
 pub mod run_json;
 pub mod series_csv;
