@@ -291,7 +291,7 @@ pub(crate) mod testing {
 
     /// A ready task with the given slot, sequence and burst (ms); other fields
     /// default.
-    pub fn ready(id: u32, seq: u64, burst_ms: u64) -> ReadyTask {
+    pub(crate) fn ready(id: u32, seq: u64, burst_ms: u64) -> ReadyTask {
         ReadyTask {
             id: TaskId(id),
             class: ClassId(0),

@@ -16,7 +16,7 @@ use crate::time::SimDuration;
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawScenario {
+pub(super) struct RawScenario {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,7 +47,7 @@ pub struct RawScenario {
 /// `[machine]`
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMachine {
+pub(super) struct RawMachine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpus: Option<Spanned<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,7 +57,7 @@ pub struct RawMachine {
 /// `[limits]`: each a value, or `"none"` for no limit.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawLimits {
+pub(super) struct RawLimits {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_events: Option<Spanned<Bound<i64>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,13 +74,13 @@ pub struct RawLimits {
 
 /// A limit's value as written: a value, or `"none"`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Bound<T> {
+pub(super) enum Bound<T> {
     At(T),
     Unlimited,
 }
 
 /// What a limit's value is read from, besides `"none"`.
-pub trait BoundValue: Sized + Serialize {
+pub(super) trait BoundValue: Sized + Serialize {
     /// What a value looks like, for errors.
     const EXPECTING: &'static str;
     fn from_text(text: &str) -> Result<Self, String>;
@@ -171,7 +171,7 @@ impl<T: BoundValue> Serialize for Bound<T> {
 /// `[[device]]`
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDevice {
+pub(super) struct RawDevice {
     pub name: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Spanned<u32>>,
@@ -180,7 +180,7 @@ pub struct RawDevice {
 /// `[[task]]`: a class.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTask {
+pub(super) struct RawTask {
     pub name: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrival: Option<Spanned<toml::Table>>,
@@ -199,7 +199,7 @@ pub struct RawTask {
 
 /// One program step as written.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RawStep {
+pub(super) enum RawStep {
     Compute(Dist),
     Sleep(Dist),
     Io {
