@@ -14,6 +14,7 @@ mod plots;
 mod references;
 mod report_html;
 mod robustness;
+mod schema;
 mod support;
 mod theory;
 mod toolchain;
