@@ -48,6 +48,8 @@ enum Command {
     Check(CheckArgs),
     /// List every policy with its parameters and defaults.
     Policies,
+    /// Print the JSON Schema of the scenario format (schema/corosim-scenario.schema.json), for editors.
+    Schema,
     /// Combine the folders of sharded runs (--shard) into one complete run folder.
     Merge(MergeArgs),
     /// Redraw the charts and report.html of an earlier run from its CSVs.
@@ -221,6 +223,11 @@ fn run(cli: Cli, stdout: &mut Stdout) -> Result<ExitCode> {
         Command::Plot(args) => plot(args, quiet, stdout),
         Command::Policies => {
             stdout.print(print_policies)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            let text = corosim::scenario::json_schema_text();
+            stdout.print(|w| w.write_all(text.as_bytes()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {

@@ -132,7 +132,7 @@ pub struct RunStats {
 pub const SLOW_CALLBACKS_LISTED: usize = 100;
 
 /// One slow callback: a coroutine step that held its loop for at least the
-/// threshold, as asyncio's debug mode warns "Executing <Task> took 0.250 seconds".
+/// threshold, as asyncio's debug mode warns "Executing `<Task>` took 0.250 seconds".
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SlowCallback {
     /// `class#n`.

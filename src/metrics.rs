@@ -10,7 +10,7 @@ pub mod aggregate;
 pub mod busy;
 pub mod metric;
 pub mod run;
-pub mod samples;
+mod samples;
 pub mod summary;
 pub mod task_name;
 pub mod timeline;

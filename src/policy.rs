@@ -289,6 +289,17 @@ macro_rules! policy_list {
                 None
             }
 
+            /// Each policy's entry and the JSON Schema of its parameters (its
+            /// `Config`'s own, inline), in list order.
+            pub(crate) fn param_schemas(
+                g: &mut schemars::SchemaGenerator,
+            ) -> Vec<(&'static PolicyInfo, schemars::Schema)> {
+                vec![$((
+                    &<$module::Config as PolicyKind>::INFO,
+                    <$module::Config as schemars::JsonSchema>::json_schema(g),
+                ),)+]
+            }
+
             /// Each parameter's default as `corosim policies` prints it.
             fn defaults_of(kind: &str) -> Option<Vec<String>> {
                 $(if kind == <$module::Config as PolicyKind>::INFO.kind {
@@ -351,7 +362,7 @@ pub(crate) mod testing {
 
     /// A ready task with the given slot, sequence and burst (ms); other fields
     /// default.
-    pub fn ready(id: u32, seq: u64, burst_ms: u64) -> ReadyTask {
+    pub(crate) fn ready(id: u32, seq: u64, burst_ms: u64) -> ReadyTask {
         ReadyTask {
             id: TaskId(id),
             class: ClassId(0),

@@ -2,11 +2,22 @@
 //! into any `io::Write` (the CLI decides where files go).
 
 pub mod csv_out;
+// The run folder, the charts, the HTML report and `explain`'s text Gantt are
+// the `corosim` binary's (it is a separate crate, so they stay `pub`), not an
+// API the library keeps stable: hidden from the docs.
+#[doc(hidden)]
 pub mod data;
+#[doc(hidden)]
 pub mod files;
+#[doc(hidden)]
 pub mod gantt_text;
+#[cfg(feature = "plots")]
+#[doc(hidden)]
 pub mod html;
+#[cfg(feature = "plots")]
+#[doc(hidden)]
 pub mod plots;
+#[doc(hidden)]
 pub mod run_json;
 pub mod series_csv;
 mod stretch;

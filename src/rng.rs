@@ -74,6 +74,7 @@ pub fn closed_key(job: u64, client: u64, clients: u64) -> u64 {
 /// A draw cursor: one task's position in a shared stream. Reading through it seeks
 /// the stream only when another task drew last, so consecutive draws of one task
 /// cost no more than plain sequential draws.
+#[derive(Debug)]
 pub struct Cursor<'a> {
     rng: &'a mut ChaCha8Rng,
     position: &'a mut u128,

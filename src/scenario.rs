@@ -5,6 +5,7 @@
 
 mod arrivals;
 mod error;
+mod json_schema;
 mod overrides;
 mod policies;
 mod schema;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 pub use error::ScenarioError;
+pub use json_schema::{json_schema, json_schema_text};
 pub use overrides::Override;
 use schema::RawScenario;
 pub(crate) use source::Source;

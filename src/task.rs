@@ -86,6 +86,7 @@ pub enum Request {
 }
 
 /// The context a task is resumed with: its own random stream and the clock.
+#[derive(Debug)]
 pub struct Cx<'a> {
     cursor: Cursor<'a>,
     now: SimTime,

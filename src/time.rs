@@ -281,6 +281,29 @@ impl<'de> Deserialize<'de> for SimDuration {
     }
 }
 
+/// What a duration string looks like, as the JSON Schema of the scenario
+/// format states it: a decimal number and a unit (the parser's grammar; it
+/// also refuses a fraction of a nanosecond and lengths past the clock).
+pub(crate) const DURATION_PATTERN: &str = r"^\s*\+?(\d+\.?\d*|\.\d+)\s*(ns|us|ms|s)\s*$";
+
+impl schemars::JsonSchema for SimDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    /// What the deserializer above takes: a string with a unit, or the
+    /// integer 0.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration: a number and a unit, ns, us, ms or s (\"250us\", \"1.5ms\", \"2s\"); 0 needs no unit.",
+            "anyOf": [
+                { "type": "string", "pattern": DURATION_PATTERN },
+                { "const": 0 }
+            ]
+        })
+    }
+}
+
 /// Serializes a `SimDuration` as integer nanoseconds (for records, where the
 /// `"1.5ms"` text form would be slow and large): `#[serde(with = "as_nanos")]`.
 pub mod as_nanos {

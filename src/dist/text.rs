@@ -11,28 +11,28 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::Dist;
 use crate::time::SimDuration;
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MeanSd {
     mean: SimDuration,
     sd: SimDuration,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ErlangParams {
     k: u32,
     mean: SimDuration,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct HyperExpParams {
     p: Vec<f64>,
     means: Vec<SimDuration>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ParetoParams {
     scale: SimDuration,
@@ -41,7 +41,7 @@ struct ParetoParams {
     max: Option<SimDuration>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EmpiricalParams {
     values: Vec<SimDuration>,
@@ -130,6 +130,47 @@ impl<'de> Deserialize<'de> for Dist {
             }
         }
         d.deserialize_any(DistVisitor)
+    }
+}
+
+impl schemars::JsonSchema for Dist {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Distribution".into()
+    }
+
+    /// What the deserializer above takes: a constant duration, or a table
+    /// with exactly one family key whose value is that family's parameters.
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let duration = g.subschema_for::<SimDuration>();
+        let family = |name: &str, description: &str, params: schemars::Schema| {
+            schemars::json_schema!({
+                "description": description,
+                "type": "object",
+                "properties": { name: params },
+                "required": [name],
+                "additionalProperties": false
+            })
+        };
+        let uniform = schemars::json_schema!({
+            "type": "array",
+            "items": duration,
+            "minItems": 2,
+            "maxItems": 2
+        });
+        schemars::json_schema!({
+            "description": "A duration: a constant (\"5ms\") or a distribution with one family key, like { exp = \"1ms\" }.",
+            "anyOf": [
+                duration,
+                family("exp", "Exponential with this mean.", duration.clone()),
+                family("uniform", "Uniform on [LO, HI].", uniform),
+                family("normal", "Normal, truncated at 0.", g.subschema_for::<MeanSd>()),
+                family("lognormal", "Log-normal with this mean and standard deviation.", g.subschema_for::<MeanSd>()),
+                family("erlang", "Erlang: the sum of k exponentials, with this total mean.", g.subschema_for::<ErlangParams>()),
+                family("hyperexp", "Hyperexponential: mean means[i] with probability p[i].", g.subschema_for::<HyperExpParams>()),
+                family("pareto", "Pareto with this scale and shape, optionally bounded by max.", g.subschema_for::<ParetoParams>()),
+                family("empirical", "One of the values, drawn by weight (equal weights by default).", g.subschema_for::<EmpiricalParams>())
+            ]
+        })
     }
 }
 

@@ -26,6 +26,7 @@ pub struct RunOutput {
 }
 
 /// The recorder of a batch run.
+#[derive(Debug)]
 pub struct RunRecorder {
     summary: SummaryRecorder,
     series: Series,

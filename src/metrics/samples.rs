@@ -5,11 +5,11 @@
 use hdrhistogram::Histogram;
 
 /// Values kept exactly before switching to the histogram.
-pub const EXACT_LIMIT: usize = 200_000;
+pub(super) const EXACT_LIMIT: usize = 200_000;
 
 /// Durations in nanoseconds.
 #[derive(Clone, Debug)]
-pub struct Samples {
+pub(super) struct Samples {
     exact: Vec<u64>,
     sorted: bool,
     histogram: Option<Histogram<u64>>,
@@ -33,7 +33,7 @@ impl Default for Samples {
 
 impl Samples {
     /// Adds one value.
-    pub fn record(&mut self, ns: u64) {
+    pub(super) fn record(&mut self, ns: u64) {
         self.count += 1;
         self.sum += u128::from(ns);
         self.max = self.max.max(ns);
@@ -54,24 +54,25 @@ impl Samples {
         }
     }
 
-    /// Number of values.
-    pub fn count(&self) -> u64 {
+    /// Number of values (the summaries keep their own counts).
+    #[cfg(test)]
+    pub(super) fn count(&self) -> u64 {
         self.count
     }
 
     /// Exact mean, if any values.
-    pub fn mean(&self) -> Option<f64> {
+    pub(super) fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum as f64 / self.count as f64)
     }
 
     /// Exact maximum, if any values.
-    pub fn max(&self) -> Option<u64> {
+    pub(super) fn max(&self) -> Option<u64> {
         (self.count > 0).then_some(self.max)
     }
 
     /// The `q`-quantile by the nearest-rank method: the smallest value with at
     /// least a fraction `q` of the values at or below it.
-    pub fn quantile(&mut self, q: f64) -> Option<u64> {
+    pub(super) fn quantile(&mut self, q: f64) -> Option<u64> {
         if self.count == 0 {
             return None;
         }

@@ -70,7 +70,9 @@ impl fmt::Display for Limit {
 }
 
 /// What a deadlock (tasks waiting on each other forever) means for a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeadlockOutcome {
     /// The run fails: `corosim run` exits 1 (a deadlock is almost always a
@@ -267,6 +269,29 @@ impl Bytes {
 impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// What a size string looks like in the JSON Schema: a decimal number and an
+/// optional unit.
+pub(crate) const BYTES_PATTERN: &str =
+    r"^\s*\+?(\d+\.?\d*|\.\d+)\s*(TiB|GiB|MiB|KiB|TB|GB|MB|KB|B)?\s*$";
+
+impl schemars::JsonSchema for Bytes {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Size".into()
+    }
+
+    /// What the deserializer below takes: a string with an optional unit, or
+    /// a whole number of bytes.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A size: \"4GiB\", \"512MB\", or a whole number of bytes.",
+            "anyOf": [
+                { "type": "string", "pattern": BYTES_PATTERN },
+                { "type": "integer", "minimum": 0 }
+            ]
+        })
     }
 }
 

@@ -17,7 +17,7 @@
 //! - **Timers come out of a `heapq`**: `call_at` does
 //!   `heapq.heappush(self._scheduled, timer)` and `TimerHandle.__lt__`
 //!   (`events.py`) compares `_when` only, so equal deadlines leave in heap
-//!   order, not insertion order (four equal sleeps fire 0, 2, 1, 3). [`TimerHeap`]
+//!   order, not insertion order (four equal sleeps fire 0, 2, 1, 3). `TimerHeap`
 //!   is `heapq`'s `_siftdown` / `_siftup`, step for step.
 //! - **A wake-up is two callbacks**: a timer runs
 //!   `futures._set_result_unless_cancelled`, and `Future.set_result`
@@ -78,6 +78,7 @@ const DISPATCH_STREAM: u32 = u32::MAX - 1;
 
 /// How an arrival from outside picks its loop.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Dispatcher {
     /// Loops in turn.
@@ -91,6 +92,7 @@ pub enum Dispatcher {
 
 /// `[[policy]] kind = "asyncio"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// How arrivals are spread over the loops (with `cpus > 1`).

@@ -23,6 +23,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// `[[policy]] kind = "cfs"`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Period in which every runnable task runs once (default 6ms).

@@ -17,6 +17,16 @@ pub enum Scheduler {
     Fluid,
 }
 
+impl fmt::Debug for Scheduler {
+    /// Which of the two; a queueing policy is a trait object, shown as `..`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scheduler::Queue(_) => f.write_str("Queue(..)"),
+            Scheduler::Fluid => f.write_str("Fluid"),
+        }
+    }
+}
+
 /// One ready queue for all CPUs, or one per CPU with stealing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

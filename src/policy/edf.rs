@@ -11,6 +11,7 @@ use crate::time::SimTime;
 
 /// `[[policy]] kind = "edf"`: no parameters.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {}
 

@@ -23,6 +23,7 @@ pub const GO_PREEMPT_AFTER: SimDuration = SimDuration::from_millis(10);
 
 /// `[[policy]] kind = "fifo"`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Forced preemption of a task that computes longer than this (none by
@@ -31,7 +32,14 @@ pub struct Config {
         deserialize_with = "preempt_after",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(schema_with = "preempt_after_schema")]
     pub preempt_after: Option<SimDuration>,
+}
+
+/// What `preempt_after` reads: a duration or a boolean.
+fn preempt_after_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let duration = g.subschema_for::<SimDuration>();
+    schemars::json_schema!({ "anyOf": [duration, { "type": "boolean" }] })
 }
 
 /// `preempt_after = "5ms"`, or `true` for Go's 10ms, or `false` for never.

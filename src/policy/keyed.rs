@@ -109,6 +109,7 @@ impl<K: Ord + Copy> KeyedQueue<K> {
 /// A policy that runs the ready task with the smallest key, until it
 /// suspends or, if `preempts`, until a task with a strictly smaller key
 /// becomes ready.
+#[derive(Debug)]
 pub struct KeyedPolicy<K: Ord + Copy> {
     queue: KeyedQueue<K>,
     key: fn(&ReadyTask) -> K,

@@ -95,11 +95,20 @@ impl ParamError {
 }
 
 /// One built-in policy: its parameters as a serde struct (`deny_unknown_fields`,
-/// defaults as serde defaults), and everything corosim needs to know of it.
+/// defaults as serde defaults, a derived JSON Schema for `corosim schema`),
+/// and everything corosim needs to know of it.
 /// Adding a policy is a file implementing this plus one line in
 /// `policy::policy_list!`.
 pub trait PolicyKind:
-    Clone + fmt::Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+    Clone
+    + fmt::Debug
+    + PartialEq
+    + Serialize
+    + DeserializeOwned
+    + schemars::JsonSchema
+    + Send
+    + Sync
+    + 'static
 {
     /// Its `corosim policies` entry.
     const INFO: PolicyInfo;
@@ -273,6 +282,28 @@ pub mod one_or_many {
         d: D,
     ) -> Result<Vec<T>, D::Error> {
         d.deserialize_any(V(PhantomData))
+    }
+
+    /// The JSON Schema of a field read this way, for
+    /// `#[schemars(with = "one_or_many::OneOrMany<T>")]`: a `T` or a list of them.
+    #[derive(Debug)]
+    pub struct OneOrMany<T>(PhantomData<T>);
+
+    impl<T: schemars::JsonSchema> schemars::JsonSchema for OneOrMany<T> {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            format!("OneOrMany_{}", T::schema_name()).into()
+        }
+
+        fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            let one = g.subschema_for::<T>();
+            schemars::json_schema!({
+                "anyOf": [one, { "type": "array", "items": one, "minItems": 1 }]
+            })
+        }
+
+        fn inline_schema() -> bool {
+            true
+        }
     }
 
     /// Writes a one-entry list as its value.

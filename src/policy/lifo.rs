@@ -8,6 +8,7 @@ use crate::time::SimTime;
 
 /// `[[policy]] kind = "lifo"`: no parameters.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {}
 

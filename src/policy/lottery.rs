@@ -17,6 +17,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// `[[policy]] kind = "lottery"`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The slice (default 10ms, as `stride`).

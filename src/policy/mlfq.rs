@@ -23,6 +23,7 @@ use crate::time::{SimDuration, SimTime};
 /// every level or one per level; `levels` defaults to the length of a longer
 /// list, else 3.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Number of queues (default: the length of `quanta` or `allotment` if
@@ -31,10 +32,12 @@ pub struct Config {
     pub levels: Option<u32>,
     /// Slice at each level, highest first, or one for all (default 10ms).
     #[serde(with = "super::one_or_many")]
+    #[schemars(with = "super::one_or_many::OneOrMany<SimDuration>")]
     pub quanta: Vec<SimDuration>,
     /// Quanta a task may use at a level before demotion, per level or one for
     /// all (default 1).
     #[serde(with = "super::one_or_many")]
+    #[schemars(with = "super::one_or_many::OneOrMany<u32>")]
     pub allotment: Vec<u32>,
     /// Period after which every task returns to the top level (default none).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,6 +18,18 @@ pub struct PerCpu {
     running: Vec<Option<TaskId>>,
 }
 
+impl std::fmt::Debug for PerCpu {
+    /// The queues are trait objects: shown as their count, with each task's
+    /// home queue and each CPU's running task.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PerCpu")
+            .field("queues", &self.queues.len())
+            .field("home", &self.home)
+            .field("running", &self.running)
+            .finish()
+    }
+}
+
 impl PerCpu {
     /// Wraps one policy instance per CPU.
     pub fn new(queues: Vec<Box<dyn Policy>>) -> Self {

@@ -8,6 +8,7 @@ use super::keyed::KeyedPolicy;
 
 /// `[[policy]] kind = "priority"`: no parameters.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {}
 

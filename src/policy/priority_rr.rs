@@ -17,6 +17,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// `[[policy]] kind = "priority-rr"`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The slice within a level (default 100ms, Linux's `RR_TIMESLICE`).

@@ -16,6 +16,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// `[[policy]] kind = "ps"`: no parameters.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {}
 

@@ -11,6 +11,7 @@ use crate::time::SimDuration;
 
 /// `[[policy]] kind = "round-robin"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The slice (required).

@@ -9,6 +9,7 @@ use crate::time::SimDuration;
 
 /// `[[policy]] kind = "srtf"`: no parameters.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {}
 

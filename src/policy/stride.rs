@@ -15,6 +15,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// `[[policy]] kind = "stride"`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The slice (default 10ms).

@@ -30,6 +30,7 @@ use crate::time::SimTime;
 
 /// `[[policy]] kind = "work-stealing"`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Awaits that complete at once before a task must yield (0: no budget;

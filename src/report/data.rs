@@ -132,6 +132,7 @@ pub struct RunData {
 }
 
 /// The contents of a run folder's files that `RunData` reads.
+#[derive(Debug)]
 pub struct RunFiles<'a> {
     /// `run.json`.
     pub run_json: &'a str,

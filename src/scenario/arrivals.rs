@@ -32,7 +32,7 @@ pub(super) struct FieldInfo {
 }
 
 /// One arrival process as a scenario selects it.
-pub(super) trait ArrivalKind: Serialize + DeserializeOwned {
+pub(super) trait ArrivalKind: Serialize + DeserializeOwned + schemars::JsonSchema {
     /// The `process` string.
     const PROCESS: &'static str;
     /// Its fields, in the order the resolved scenario lists them.
@@ -53,6 +53,17 @@ macro_rules! arrival_list {
         /// Every process: its name and fields, in the order errors list them.
         const PROCESSES: &[(&str, &[FieldInfo])] =
             &[$((<$module::$ty as ArrivalKind>::PROCESS, <$module::$ty as ArrivalKind>::FIELDS)),+];
+
+        /// Each process's name and the JSON Schema of its own fields (the
+        /// struct's, inline), in list order.
+        pub(super) fn schemas(
+            g: &mut schemars::SchemaGenerator,
+        ) -> Vec<(&'static str, schemars::Schema)> {
+            vec![$((
+                <$module::$ty as ArrivalKind>::PROCESS,
+                <$module::$ty as schemars::JsonSchema>::json_schema(g),
+            )),+]
+        }
 
         /// Reads, checks and resolves a `process` table's fields; `None`: no
         /// such process. Also the fields as the resolved scenario prints them.

@@ -1,11 +1,15 @@
 //! Scenario errors that say where: file, line, column and what was expected,
-//! rendered as a source snippet.
+//! rendered as a source snippet (with the `cli` feature; without it, as the
+//! plain `error: MESSAGE` and `  --> FILE:LINE:COLUMN` lines).
 
 use std::fmt;
 use std::ops::Range;
 
+#[cfg(feature = "cli")]
 use codespan_reporting::diagnostic::{Diagnostic, Label};
+#[cfg(feature = "cli")]
 use codespan_reporting::files::SimpleFile;
+#[cfg(feature = "cli")]
 use codespan_reporting::term::{self, Config};
 
 /// An invalid scenario or override.
@@ -35,12 +39,18 @@ impl ScenarioError {
         };
         let span = span.start..span.end.min(source.len()).max(span.start);
         let (line, col) = line_col(source, span.start);
-        let files = SimpleFile::new(file, source);
-        let diagnostic = Diagnostic::error()
-            .with_message(&message)
-            .with_labels(vec![Label::primary((), span.clone())]);
-        let rendered = term::emit_into_string(&Config::default(), &files, &diagnostic)
-            .unwrap_or_else(|_| format!("error: {message}\n  --> {file}:{line}:{col}\n"));
+        let plain = || format!("error: {message}\n  --> {file}:{line}:{col}\n");
+        #[cfg(feature = "cli")]
+        let rendered = {
+            let files = SimpleFile::new(file, source);
+            let diagnostic = Diagnostic::error()
+                .with_message(&message)
+                .with_labels(vec![Label::primary((), span.clone())]);
+            term::emit_into_string(&Config::default(), &files, &diagnostic)
+                .unwrap_or_else(|_| plain())
+        };
+        #[cfg(not(feature = "cli"))]
+        let rendered = plain();
         ScenarioError {
             file: file.to_string(),
             location: Some((line, col)),
@@ -75,7 +85,7 @@ impl ScenarioError {
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

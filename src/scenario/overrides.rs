@@ -50,7 +50,7 @@ impl std::fmt::Display for Override {
 }
 
 /// Applies `overrides` to the TOML `text`, returning the edited document.
-pub fn apply(text: &str, overrides: &[Override]) -> Result<String, String> {
+pub(super) fn apply(text: &str, overrides: &[Override]) -> Result<String, String> {
     if overrides.is_empty() {
         return Ok(text.to_string());
     }

@@ -1,9 +1,13 @@
 //! The scenario file as serde reads it: every table with
 //! `deny_unknown_fields`, spans kept where validation needs to point. These
-//! structs also print the resolved scenario, so they serialize back to TOML.
+//! structs also print the resolved scenario, so they serialize back to TOML,
+//! and derive the JSON Schema of the format (`corosim schema`): their doc
+//! comments are the descriptions an editor shows. A type with a deserializer
+//! of its own states what it takes in a `JsonSchema` impl beside it.
 
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -13,82 +17,128 @@ use crate::dist::Dist;
 use crate::model::{Bytes, DeadlockOutcome};
 use crate::time::SimDuration;
 
-/// The whole file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A corosim scenario: the machine, the policies to compare, the task
+/// classes with their arrivals and programs, and an optional sweep.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawScenario {
+#[schemars(rename = "corosim scenario")]
+pub(crate) struct RawScenario {
+    /// The scenario's name, used for the output folder (default: the file's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub name: Option<Spanned<String>>,
+    /// What the scenario shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The base seed: every random draw derives from it (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Arrivals stop here; the system then drains (required).
+    #[schemars(with = "SimDuration")]
     pub horizon: Spanned<SimDuration>,
+    /// Tasks arriving before this are not measured (default "0s").
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<SimDuration>")]
     pub warmup: Option<Spanned<SimDuration>>,
+    /// Virtual time at which a run stops even if tasks remain; the same as
+    /// `[limits] max_time`, give one or the other.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<SimDuration>")]
     pub max_time: Option<Spanned<SimDuration>>,
+    /// Independent runs per policy and sweep point (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u32>")]
     pub replications: Option<Spanned<u32>>,
+    /// The machine the tasks run on.
     #[serde(default)]
     pub machine: RawMachine,
+    /// Limits that stop a run that grows too far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<RawLimits>,
+    /// I/O devices that `io` steps name with `device`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device: Vec<RawDevice>,
+    /// The policies to compare, each on the same workload (at least one).
     #[serde(default)]
+    #[schemars(schema_with = "super::json_schema::policies")]
     pub policy: Vec<Spanned<toml::Table>>,
+    /// The task classes: each an arrival process and a program.
     #[serde(default)]
+    #[schemars(with = "Vec<RawTask>")]
     pub task: Vec<Spanned<RawTask>>,
+    /// Values to sweep: `load` or any dotted path, each with a list of values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::json_schema::sweep")]
     pub sweep: Option<Spanned<toml::Table>>,
 }
 
-/// `[machine]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// `[machine]`: the CPUs (or event-loop workers).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawMachine {
+#[schemars(rename = "machine")]
+pub(crate) struct RawMachine {
+    /// Workers: event-loop threads or CPUs (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u32>")]
     pub cpus: Option<Spanned<u32>>,
+    /// Charged whenever a CPU switches to another task (default "0s").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_switch: Option<SimDuration>,
 }
 
 /// `[limits]`: each a value, or `"none"` for no limit.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawLimits {
+#[schemars(rename = "limits")]
+pub(crate) struct RawLimits {
+    /// Events a run may process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Bound<i64>>")]
     pub max_events: Option<Spanned<Bound<i64>>>,
+    /// Tasks alive at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Bound<i64>>")]
     pub max_live_tasks: Option<Spanned<Bound<i64>>>,
+    /// Tasks created in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Bound<i64>>")]
     pub max_tasks: Option<Spanned<Bound<i64>>>,
+    /// Virtual time at which the run stops even if tasks remain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Bound<SimDuration>>")]
     pub max_time: Option<Spanned<Bound<SimDuration>>>,
+    /// The estimated memory a run may use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Bound<Bytes>>")]
     pub max_memory: Option<Spanned<Bound<Bytes>>>,
+    /// Whether a deadlock fails the run ("error", the default) or is the
+    /// point of the scenario ("expected").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadlock: Option<DeadlockOutcome>,
 }
 
 /// A limit's value as written: a value, or `"none"`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Bound<T> {
+pub(crate) enum Bound<T> {
     At(T),
     Unlimited,
 }
 
 /// What a limit's value is read from, besides `"none"`.
-pub trait BoundValue: Sized + Serialize {
+pub(crate) trait BoundValue: Sized + Serialize {
     /// What a value looks like, for errors.
     const EXPECTING: &'static str;
+    /// The same for the JSON Schema: what a value other than `"none"` may be.
+    fn schema(g: &mut SchemaGenerator) -> Schema;
     fn from_text(text: &str) -> Result<Self, String>;
     fn from_integer(n: i64) -> Result<Self, String>;
 }
 
 impl BoundValue for i64 {
     const EXPECTING: &'static str = "a whole number like 1000000, or \"none\" for no limit";
+    fn schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer" })
+    }
     fn from_text(text: &str) -> Result<Self, String> {
         Err(format!("expected {}, found \"{text}\"", Self::EXPECTING))
     }
@@ -99,6 +149,10 @@ impl BoundValue for i64 {
 
 impl BoundValue for SimDuration {
     const EXPECTING: &'static str = "a duration like \"60s\", or \"none\" for no limit";
+    fn schema(_: &mut SchemaGenerator) -> Schema {
+        // Not `SimDuration`'s own schema: a limit refuses even a bare 0.
+        json_schema!({ "type": "string", "pattern": crate::time::DURATION_PATTERN })
+    }
     fn from_text(text: &str) -> Result<Self, String> {
         text.parse().map_err(|e| format!("{e}"))
     }
@@ -109,6 +163,9 @@ impl BoundValue for SimDuration {
 
 impl BoundValue for Bytes {
     const EXPECTING: &'static str = "a size like \"4GiB\", or \"none\" for no limit";
+    fn schema(g: &mut SchemaGenerator) -> Schema {
+        g.subschema_for::<Bytes>()
+    }
     fn from_text(text: &str) -> Result<Self, String> {
         text.parse().map_err(|e| format!("{e}"))
     }
@@ -159,6 +216,23 @@ impl<'de, T: BoundValue> Deserialize<'de> for Bound<T> {
     }
 }
 
+impl<T: BoundValue> JsonSchema for Bound<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Limit".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    /// What the deserializer above takes: a value, or `"none"`.
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [T::schema(g), { "const": "none", "description": "No limit." }]
+        })
+    }
+}
+
 impl<T: BoundValue> Serialize for Bound<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -168,38 +242,60 @@ impl<T: BoundValue> Serialize for Bound<T> {
     }
 }
 
-/// `[[device]]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// `[[device]]`: an I/O device that `io` steps queue on.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawDevice {
+#[schemars(rename = "device")]
+pub(crate) struct RawDevice {
+    /// The name `io` steps give as `device`.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// How many I/Os it serves at once (default unlimited); the rest queue FIFO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u32>")]
     pub capacity: Option<Spanned<u32>>,
 }
 
-/// `[[task]]`: a class.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// `[[task]]`: a task class, an arrival process and a program.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawTask {
+#[schemars(rename = "task")]
+pub(crate) struct RawTask {
+    /// The class's name, in every output.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// How its tasks arrive (none: only `spawn` and `call` steps start it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::json_schema::arrival")]
     pub arrival: Option<Spanned<toml::Table>>,
+    /// Priority for the policies that read it; a lower number is more urgent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
+    /// Share weight for the fair policies (give `weight` or `nice`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
     pub weight: Option<Spanned<f64>>,
+    /// Linux nice value, -20 to 19, for the fair policies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i32>")]
     pub nice: Option<Spanned<i32>>,
+    /// Tickets for `stride` and `lottery`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u32>")]
     pub tickets: Option<Spanned<u32>>,
+    /// Relative deadline from each arrival (default: the period of periodic
+    /// arrivals, else none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<SimDuration>")]
     pub deadline: Option<Spanned<SimDuration>>,
+    /// The coroutine's steps, in order.
+    #[schemars(with = "Vec<RawStep>")]
     pub program: Spanned<Vec<Spanned<RawStep>>>,
 }
 
 /// One program step as written.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RawStep {
+pub(crate) enum RawStep {
     Compute(Dist),
     Sleep(Dist),
     Io {
@@ -343,6 +439,62 @@ impl<'de> Deserialize<'de> for RawStep {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawStep {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "step".into()
+    }
+
+    /// What the deserializer above takes: `"yield"`, `"join"`, or a table
+    /// with one step key and the extra keys that step allows.
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let dist = g.subschema_for::<Dist>();
+        let step = g.subschema_for::<RawStep>();
+        let one = |key: &str, description: &str, value: Schema, extra: serde_json::Value| {
+            let mut properties = serde_json::Map::new();
+            properties.insert(key.into(), value.to_value());
+            if let serde_json::Value::Object(extra) = extra {
+                properties.extend(extra);
+            }
+            json_schema!({
+                "description": description,
+                "type": "object",
+                "properties": properties,
+                "required": [key],
+                "additionalProperties": false
+            })
+        };
+        let name = || json_schema!({ "type": "string" });
+        let none = serde_json::Value::Null;
+        let mut repeat = one(
+            "repeat",
+            "Runs `body` this many times.",
+            json_schema!({ "type": "integer", "minimum": 0 }),
+            serde_json::json!({ "body": { "type": "array", "items": step } }),
+        );
+        repeat.insert("required".into(), serde_json::json!(["repeat", "body"]));
+        json_schema!({
+            "description": "A program step: \"yield\", \"join\", or a table with one step key.",
+            "anyOf": [
+                {
+                    "enum": ["yield", "join"],
+                    "description": "\"yield\": to the back of the ready queue; \"join\": wait for every task this one spawned."
+                },
+                one("compute", "Needs a CPU for this long.", dist.clone(), none.clone()),
+                one("sleep", "Releases the CPU; ready again after this long.", dist.clone(), none.clone()),
+                one("io", "Releases the CPU; ready again when the I/O completes.", dist.clone(),
+                    serde_json::json!({ "device": { "type": "string", "description": "A [[device]] to queue on." } })),
+                one("block", "A blocking call: holds a cooperative worker without using the CPU.", dist.clone(), none.clone()),
+                one("spawn", "Starts tasks of this class concurrently.", name(),
+                    serde_json::json!({ "count": { "type": "integer", "minimum": 0, "description": "How many (default 1)." } })),
+                one("call", "Runs this class's program inline.", name(), none.clone()),
+                one("lock", "Takes this FIFO mutex.", name(), none.clone()),
+                one("unlock", "Releases this mutex.", name(), none.clone()),
+                repeat,
+            ]
+        })
     }
 }
 

@@ -16,6 +16,7 @@ mod plots;
 mod references;
 mod report_html;
 mod robustness;
+mod schema;
 mod support;
 mod sweep_columns;
 mod theory;

@@ -66,3 +66,59 @@ fn rust_version_covers_every_locked_dependency() {
         too_new.join("\n  ")
     );
 }
+
+/// The names of the packages in `cargo tree -e normal` with `features`
+/// (corosim's own normal dependency graph, for the host).
+fn normal_tree(features: &[&str]) -> Vec<String> {
+    let output = Command::new(env!("CARGO"))
+        .args(["tree", "-e", "normal", "--locked", "--offline"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .args(features)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree {features:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The command-line and plotting stack that `default-features = false` leaves
+/// out of a library user's build.
+const CLI_AND_PLOTS: [&str; 7] = [
+    "clap",
+    "clap_complete",
+    "indicatif",
+    "codespan-reporting",
+    "plotters",
+    "png",
+    "base64",
+];
+
+#[test]
+fn library_without_default_features_has_no_cli_or_plotting_dependency() {
+    let lean = normal_tree(&["--no-default-features"]);
+    let pulled: Vec<&str> = CLI_AND_PLOTS
+        .into_iter()
+        .filter(|name| lean.iter().any(|p| p == name))
+        .collect();
+    assert!(
+        pulled.is_empty(),
+        "`cargo tree --no-default-features -e normal` has {pulled:?}: make them optional \
+         and enable them only from the `cli` or `plots` feature"
+    );
+    // And the check is not vacuous: the default build has every one of them.
+    let full = normal_tree(&[]);
+    for name in CLI_AND_PLOTS {
+        assert!(
+            full.iter().any(|p| p == name),
+            "{name} is no longer in the default build; update CLI_AND_PLOTS"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use crate::scenario::{ScenarioError, Validator};
 use crate::time::SimDuration;
 
 /// The fields of explicit arrival times.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct At {
     times: Vec<SimDuration>,

@@ -11,7 +11,7 @@ use crate::model::Arrival;
 use crate::scenario::{ScenarioError, Validator};
 
 /// The fields of a closed system.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Closed {
     clients: u32,

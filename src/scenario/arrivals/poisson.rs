@@ -10,7 +10,7 @@ use crate::model::Arrival;
 use crate::scenario::{ScenarioError, Validator};
 
 /// The fields of a Poisson process.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Poisson {
     rate: f64,

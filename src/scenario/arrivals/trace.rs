@@ -14,7 +14,7 @@ use crate::scenario::{ScenarioError, Validator};
 use crate::time::SimDuration;
 
 /// The fields of a trace of arrivals.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Trace {
     file: String,
