@@ -496,4 +496,26 @@ mod tests {
         p.exited(TaskId(0));
         assert_eq!(p.choose_loop(), 0);
     }
+
+    /// `random` spreads arrivals over every loop, evenly within a 99.9%
+    /// binomial band (4000 draws over 4 loops: 1000 each, sd 27.4, so 900 to
+    /// 1100 is beyond 3.6 sd), and the same seed draws the same loops.
+    #[test]
+    fn random_dispatch_spreads_evenly_and_reproducibly() {
+        let config = Config {
+            dispatch: Dispatcher::Random,
+            ..Config::default()
+        };
+        let draw = |seed| {
+            let mut p = Asyncio::new(&config, 4, seed);
+            (0..4000).map(|_| p.choose_loop()).collect::<Vec<_>>()
+        };
+        let loops = draw(7);
+        assert_eq!(loops, draw(7));
+        assert_ne!(loops, draw(8));
+        for l in 0..4 {
+            let n = loops.iter().filter(|&&x| x == l).count();
+            assert!((900..=1100).contains(&n), "loop {l} got {n} of 4000");
+        }
+    }
 }

@@ -328,3 +328,146 @@ fn random_programs_match_cpython_to_the_nanosecond() {
         differ[0]
     );
 }
+
+/// One loop per CPU: an arrival goes to a loop by `dispatch` and stays
+/// there, so a short task dispatched behind a long one waits for it even
+/// with another loop idle. `a` (10ms) arrives at 0, `b` (1ms) at 1ms, `c`
+/// (1ms) at 3ms: round robin puts c behind a on loop 0 (done at 11ms);
+/// least-loaded puts it on the idle loop 1 (done at 4ms).
+#[test]
+fn arrivals_go_to_one_loop_each_by_dispatch() {
+    let text = |dispatch: &str| {
+        format!(
+            "name = \"loops\"\nhorizon = \"1s\"\n[machine]\ncpus = 2\n[[policy]]\nkind = \"asyncio\"\ndispatch = \"{dispatch}\"\n\
+             [[task]]\nname = \"a\"\narrival = {{ process = \"at\", times = [\"0s\"] }}\nprogram = [ {{ compute = \"10ms\" }} ]\n\
+             [[task]]\nname = \"b\"\narrival = {{ process = \"at\", times = [\"1ms\"] }}\nprogram = [ {{ compute = \"1ms\" }} ]\n\
+             [[task]]\nname = \"c\"\narrival = {{ process = \"at\", times = [\"3ms\"] }}\nprogram = [ {{ compute = \"1ms\" }} ]\n"
+        )
+    };
+    let finish = |dispatch: &str| {
+        let s = scenario(&text(dispatch));
+        times(&s, &run(&s), 0)["c#0"].1
+    };
+    assert_eq!(finish("round-robin"), 11_000_000);
+    assert_eq!(finish("least-loaded"), 4_000_000);
+    // Random draws from the policy's own stream: the same every run.
+    assert_eq!(finish("random"), finish("random"));
+}
+
+/// Slow callbacks: a step that holds its loop for `slow_callback_duration`
+/// (100ms by default, `BaseEventLoop.slow_callback_duration`) or longer,
+/// computing or in a blocking call, is counted in its class's
+/// `slow_callbacks` and listed in run.json, as asyncio's debug mode logs
+/// "Executing ... took 0.150 seconds". A step of 99ms is not. hog#0's
+/// block starts at 249ms: quick, which arrived at 10ms while hog computed,
+/// is seen at 150ms and runs 150-249ms before hog's 151ms timer comes round.
+#[test]
+fn slow_callbacks_are_counted_per_class_and_listed() {
+    let text = r#"name = "slow"
+horizon = "2s"
+
+[[policy]]
+kind = "asyncio"
+
+[[task]]
+name = "hog"
+arrival = { process = "at", times = ["0s", "1s"] }
+program = [ { compute = "150ms" }, { sleep = "1ms" }, { block = "100ms" } ]
+
+[[task]]
+name = "quick"
+arrival = { process = "at", times = ["10ms"] }
+program = [ { compute = "99ms" } ]
+"#;
+    let dir = super::support::folder(&[("slow.toml", text)]);
+    let out = super::support::corosim(
+        dir.path(),
+        &["run", "slow.toml", "--out", "out", "--no-plots"],
+    );
+    super::support::assert_exit(&out, 0);
+    let err = super::support::stderr(&out);
+    assert!(
+        err.contains("warning: slow.toml: 4 slow callback(s)"),
+        "{err}"
+    );
+    let summary =
+        String::from_utf8(super::support::read(dir.path().join("out/summary.csv"))).unwrap();
+    let mut lines = summary.lines().map(|l| l.split(',').collect::<Vec<_>>());
+    let header = lines.next().unwrap();
+    let (class, slow) = (
+        header.iter().position(|&c| c == "class").unwrap(),
+        header.iter().position(|&c| c == "slow_callbacks").unwrap(),
+    );
+    let counts: Vec<(String, String)> = lines
+        .map(|r| (r[class].to_string(), r[slow].to_string()))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("hog".into(), "4".into()),
+            ("quick".into(), "0".into()),
+            ("*".into(), "4".into())
+        ]
+    );
+    let run: serde_json::Value =
+        serde_json::from_slice(&super::support::read(dir.path().join("out/run.json"))).unwrap();
+    let listed: Vec<String> = run["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "slow-callback")
+        .map(|d| {
+            format!(
+                "{} {} {}",
+                d["tasks"][0].as_str().unwrap(),
+                d["instant"].as_str().unwrap(),
+                d["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "hog#0 0s warning",
+            "hog#0 249ms warning",
+            "hog#1 1s warning",
+            "hog#1 1.151s warning"
+        ]
+    );
+    assert!(run["complete"].as_bool().unwrap());
+}
+
+/// The loop's own costs: `iteration_cost` per iteration and `callback_cost`
+/// per callback, charged on the CPU before the next step runs. Two tasks
+/// arriving at 0, 10us of compute each, iteration 1us, callback 2us:
+///
+/// ```text
+/// it 1 (0us)   1us + two arrival handlers 2us each (5us, carried)
+/// it 2         1us + a's step 2us: a runs 8-18us
+///              b's step 2us: b runs 20-30us
+/// ```
+#[test]
+fn iteration_and_callback_costs_delay_the_steps() {
+    let text = r#"name = "costs"
+horizon = "1s"
+
+[[policy]]
+kind = "asyncio"
+iteration_cost = "1us"
+callback_cost = "2us"
+
+[[task]]
+name = "a"
+arrival = { process = "at", times = ["0s"] }
+program = [ { compute = "10us" } ]
+
+[[task]]
+name = "b"
+arrival = { process = "at", times = ["0s"] }
+program = [ { compute = "10us" } ]
+"#;
+    let s = scenario(text);
+    let t = times(&s, &run(&s), 0);
+    assert_eq!(t["a#0"], (0, 18_000));
+    assert_eq!(t["b#0"], (18_000, 30_000));
+}
